@@ -1,0 +1,481 @@
+// The connection core: records in, records out, with no I/O, timers or globals. The socket feeds
+// it bytes and application data; it answers through an EngineSink. It owns the record layer and
+// the handshake driver, sends the one fatal alert a connection may send, and runs the
+// post-handshake messages (NewSessionTicket, KeyUpdate) of RFC 8446, Section 4.6.
+
+import type { CryptoProvider } from './crypto/provider';
+import { exportKeyingMaterial, nextTrafficSecret, trafficKeys } from './crypto/key-schedule';
+import type { Suite } from './crypto/suites';
+import { DecodeError, TlsAlertError, TlsError, TlsProtocolError } from './errors';
+import type { EstablishedSession, HandshakeDriver, HandshakeIo } from './handshake/session';
+import type { HandshakeMessage } from './messages/handshake';
+import { decodeKeyUpdate, decodeNewSessionTicket, encodeKeyUpdate, type NewSessionTicket }
+  from './messages/post-handshake';
+import {
+  AlertDescription, AlertLevel, ContentType, HandshakeType, KeyUpdateRequest, ProtocolVersion,
+  alertName, nameOf,
+  type AlertName,
+} from './protocol/registry';
+import { Deframer } from './record/deframer';
+import { MAX_HANDSHAKE_MESSAGE, MAX_PLAINTEXT } from './record/limits';
+import { RecordOpener, RecordSealer, plaintextRecord } from './record/protection';
+import { keylogLine, type KeylogLabel } from './trace/keylog';
+import type { Tracer } from './trace/trace';
+
+export interface EngineSink {
+  /** Bytes for the transport, as pieces to write in order. */
+  send(pieces: Buffer[]): void;
+  data(content: Buffer): void;
+  secure(session: EstablishedSession): void;
+  /** The peer sent close_notify. */
+  peerClosed(): void;
+  /** A fatal error; the alert, if any, has been sent. */
+  fail(error: TlsError): void;
+  keylog(line: Buffer): void;
+  ticket(ticket: NewSessionTicket): void;
+}
+
+type Phase = 'handshake' | 'connected' | 'closed';
+
+export class Engine {
+  readonly #provider: CryptoProvider;
+  readonly #tracer: Tracer;
+  readonly #sink: EngineSink;
+  readonly #isClient: boolean;
+  #driver: HandshakeDriver | undefined;
+
+  readonly #deframer = new Deframer();
+  #handshakeBuffer: Buffer = Buffer.alloc(0);
+  #opener: RecordOpener | undefined;
+  #sealer: RecordSealer | undefined;
+  #pendingHandshake: Buffer[] = [];
+  #pendingLength = 0;
+
+  #phase: Phase = 'handshake';
+  #started = false;
+  #sentPlaintext = false;
+  #waiting = false;
+  #failed = false;
+  #sentCloseNotify = false;
+  #receivedCloseNotify = false;
+  #session: EstablishedSession | undefined;
+  #readSecret: Buffer | undefined;
+  #writeSecret: Buffer | undefined;
+  #clientRandom: Buffer | undefined;
+
+  constructor(options: { provider: CryptoProvider; tracer: Tracer; sink: EngineSink; client: boolean }) {
+    this.#provider = options.provider;
+    this.#tracer = options.tracer;
+    this.#sink = options.sink;
+    this.#isClient = options.client;
+  }
+
+  /** The interface handed to the handshake driver. */
+  get io(): HandshakeIo {
+    return {
+      provider: this.#provider,
+      tracer: this.#tracer,
+      sendHandshake: (raw) => this.#queueHandshake(raw),
+      sendChangeCipherSpec: () => this.#sendChangeCipherSpec(),
+      installReadKeys: (suite, secret, name) => this.#installReadKeys(suite, secret, name),
+      installWriteKeys: (suite, secret, name) => this.#installWriteKeys(suite, secret, name),
+      keylog: (label, secret) => this.#keylog(label, secret),
+      complete: (session) => this.#complete(session),
+    };
+  }
+
+  get session(): EstablishedSession | undefined {
+    return this.#session;
+  }
+
+  get connected(): boolean {
+    return this.#phase === 'connected';
+  }
+
+  get closed(): boolean {
+    return this.#phase === 'closed';
+  }
+
+  /** Bytes received but not yet processed (records and handshake fragments). */
+  get buffered(): number {
+    return this.#deframer.buffered + this.#handshakeBuffer.length;
+  }
+
+  /** The client random, which names this connection in key log lines. */
+  setClientRandom(random: Buffer): void {
+    this.#clientRandom = random;
+  }
+
+  start(driver: HandshakeDriver): void {
+    this.#driver = driver;
+    this.#started = this.#isClient;
+    this.#guard(() => {
+      driver.start();
+      this.#flushHandshake();
+    });
+  }
+
+  receive(chunk: Buffer): void {
+    if (this.#phase === 'closed') return;
+    this.#deframer.push(chunk);
+    this.#guard(() => this.#pump());
+  }
+
+  /** Seals application data into records of up to 2^14 bytes, packing small writes together. */
+  writeApplicationData(chunks: readonly Buffer[]): void {
+    if (!this.#sealer || this.#phase !== 'connected' || this.#sentCloseNotify) {
+      throw new TlsError('ERR_TLS13_NOT_CONNECTED', 'write on a connection that is not open');
+    }
+    let record: Buffer[] = [];
+    let length = 0;
+    for (let chunk of chunks) {
+      while (chunk.length > 0) {
+        const take = Math.min(chunk.length, MAX_PLAINTEXT - length);
+        record.push(take === chunk.length ? chunk : chunk.subarray(0, take));
+        length += take;
+        chunk = chunk.subarray(take);
+        if (length === MAX_PLAINTEXT) {
+          this.#sink.send(this.#sealer.seal(ContentType.application_data, record, length));
+          record = [];
+          length = 0;
+        }
+      }
+    }
+    if (length > 0) this.#sink.send(this.#sealer.seal(ContentType.application_data, record, length));
+  }
+
+  /** Sends close_notify (RFC 8446, Section 6.1); reading goes on until the peer's. */
+  close(): void {
+    if (this.#sentCloseNotify || this.#failed) return;
+    this.#sentCloseNotify = true;
+    this.#tracer.alert('sent', 'close_notify', 'the application ended its side');
+    this.#sendAlertRecord(AlertLevel.warning, AlertDescription.close_notify);
+  }
+
+  /** Sends KeyUpdate and moves to the next write secret; asks the peer to do likewise. */
+  keyUpdate(requestPeer: boolean): void {
+    if (this.#phase !== 'connected' || this.#sentCloseNotify) {
+      throw new TlsError('ERR_TLS13_NOT_CONNECTED', 'key update on a connection that is not open');
+    }
+    this.#sendKeyUpdate(requestPeer ? KeyUpdateRequest.update_requested
+      : KeyUpdateRequest.update_not_requested);
+  }
+
+  exportKeyingMaterial(length: number, label: string, context?: Buffer): Buffer {
+    if (!this.#session) throw new TlsError('ERR_TLS13_NOT_CONNECTED', 'handshake not complete');
+    return exportKeyingMaterial(this.#provider, this.#session.suite,
+      this.#session.exporterMasterSecret, label, context, length);
+  }
+
+  /** Ends the connection with a fatal alert of ours. */
+  abort(error: TlsError): void {
+    this.#fail(error);
+  }
+
+  #guard(body: () => void): void {
+    try {
+      body();
+    } catch (error) {
+      this.#fail(toTlsError(error));
+    }
+  }
+
+  #pump(): void {
+    // Whole handshake messages left over from a record are handled before the next record.
+    this.#dispatchHandshake();
+    while (!this.#waiting && this.#phase !== 'closed') {
+      const record = this.#deframer.next();
+      if (!record) break;
+      this.#receiveRecord(record.type, record.header, record.fragment);
+    }
+    this.#flushHandshake();
+  }
+
+  #receiveRecord(outerType: number, header: Buffer, fragment: Buffer): void {
+    if (outerType === ContentType.change_cipher_spec) return this.#receiveChangeCipherSpec(fragment);
+
+    let type = outerType;
+    let content = fragment;
+    if (this.#opener) {
+      if (outerType !== ContentType.application_data) {
+        throw new TlsProtocolError('unexpected_message',
+          `peer sent an unprotected ${nameOf(ContentType, outerType)} record after keys were set`);
+      }
+      ({ type, content } = this.#opener.open(header, fragment));
+    } else {
+      if (outerType === ContentType.application_data) {
+        throw new TlsProtocolError('unexpected_message', 'peer sent application data before any keys');
+      }
+      if (fragment.length > MAX_PLAINTEXT) {
+        throw new TlsProtocolError('record_overflow',
+          `peer sent a plaintext record of ${fragment.length} bytes, over ${MAX_PLAINTEXT}`);
+      }
+    }
+
+    if (this.#receivedCloseNotify) return; // RFC 8446, Section 6.1: ignore data after closure.
+    if (type !== ContentType.handshake && this.#handshakeBuffer.length > 0) {
+      throw new TlsProtocolError('unexpected_message',
+        'peer interleaved another record type with a fragmented handshake message');
+    }
+    switch (type) {
+      case ContentType.handshake:
+        return this.#receiveHandshakeFragment(content);
+      case ContentType.alert:
+        return this.#receiveAlert(content);
+      case ContentType.application_data:
+        return this.#receiveApplicationData(content);
+      default:
+        throw new TlsProtocolError('unexpected_message',
+          `peer sent a protected record of type ${nameOf(ContentType, type)}`);
+    }
+  }
+
+  // RFC 8446, Section 5: a single 0x01 byte, unprotected, between the first ClientHello and the
+  // peer's Finished, is dropped; anything else is unexpected_message.
+  #receiveChangeCipherSpec(fragment: Buffer): void {
+    const allowed = this.#started && this.#phase === 'handshake';
+    if (!allowed || fragment.length !== 1 || fragment[0] !== 1) {
+      throw new TlsProtocolError('unexpected_message',
+        allowed ? 'peer sent a malformed ChangeCipherSpec' : 'peer sent ChangeCipherSpec outside the handshake');
+    }
+  }
+
+  #receiveHandshakeFragment(content: Buffer): void {
+    if (content.length === 0) {
+      throw new TlsProtocolError('unexpected_message', 'peer sent a zero-length handshake fragment');
+    }
+    this.#handshakeBuffer = this.#handshakeBuffer.length === 0
+      ? content
+      : Buffer.concat([this.#handshakeBuffer, content]);
+    this.#dispatchHandshake();
+  }
+
+  #dispatchHandshake(): void {
+    while (!this.#waiting && this.#phase !== 'closed' && this.#handshakeBuffer.length >= 4) {
+      const length = this.#handshakeBuffer.readUIntBE(1, 3);
+      if (length > MAX_HANDSHAKE_MESSAGE) {
+        throw new TlsProtocolError('illegal_parameter',
+          `peer sent a handshake message of ${length} bytes, over the limit of ${MAX_HANDSHAKE_MESSAGE}`);
+      }
+      if (this.#handshakeBuffer.length < 4 + length) return;
+      const raw = this.#handshakeBuffer.subarray(0, 4 + length);
+      this.#handshakeBuffer = this.#handshakeBuffer.subarray(4 + length);
+      this.#handleMessage({ type: raw[0], body: raw.subarray(4), raw });
+    }
+  }
+
+  #handleMessage(message: HandshakeMessage): void {
+    if (this.#phase === 'connected') return this.#receivePostHandshake(message);
+    if (!this.#driver) throw new TlsProtocolError('internal_error', 'no handshake driver');
+    if (!this.#isClient) this.#started = true;
+    const pending = this.#driver.handle(message);
+    if (pending) this.#wait(pending);
+  }
+
+  // A driver waiting for its signer: hold every later record until it answers.
+  #wait(pending: Promise<void>): void {
+    this.#waiting = true;
+    pending.then(
+      () => {
+        this.#waiting = false;
+        this.#guard(() => this.#pump());
+      },
+      (error: unknown) => {
+        this.#waiting = false;
+        this.#fail(toTlsError(error));
+      },
+    );
+  }
+
+  #receivePostHandshake(message: HandshakeMessage): void {
+    switch (message.type) {
+      case HandshakeType.new_session_ticket:
+        return this.#receiveNewSessionTicket(message);
+      case HandshakeType.key_update:
+        return this.#receiveKeyUpdate(message);
+      default:
+        throw new TlsProtocolError('unexpected_message',
+          `peer sent ${nameOf(HandshakeType, message.type)} after the handshake`);
+    }
+  }
+
+  // Tickets are kept for resumption, which comes later; receiving one is never an error.
+  #receiveNewSessionTicket(message: HandshakeMessage): void {
+    if (!this.#isClient) {
+      throw new TlsProtocolError('unexpected_message', 'peer sent NewSessionTicket to a server');
+    }
+    const ticket = decodeNewSessionTicket(message.body);
+    this.#tracer.message('received', 'NewSessionTicket', () => ({
+      ticket_lifetime: `${ticket.ticketLifetime} s`,
+      ticket: `${ticket.ticket.length} bytes`,
+    }));
+    this.#sink.ticket(ticket);
+  }
+
+  #receiveKeyUpdate(message: HandshakeMessage): void {
+    const { requestUpdate } = decodeKeyUpdate(message.body);
+    if (requestUpdate !== KeyUpdateRequest.update_not_requested &&
+        requestUpdate !== KeyUpdateRequest.update_requested) {
+      throw new TlsProtocolError('illegal_parameter', `peer sent KeyUpdate with request_update ${requestUpdate}`);
+    }
+    this.#tracer.message('received', 'KeyUpdate', () => ({
+      request_update: nameOf(KeyUpdateRequest, requestUpdate),
+    }));
+    const session = this.#established();
+    this.#readSecret = nextTrafficSecret(this.#provider, session.suite, this.#readSecret as Buffer);
+    this.#installReadKeys(session.suite, this.#readSecret, 'the next application traffic secret');
+
+    // RFC 8446, Section 4.6.3: answer a request, unless we have closed our side.
+    if (requestUpdate === KeyUpdateRequest.update_requested && !this.#sentCloseNotify) {
+      this.#sendKeyUpdate(KeyUpdateRequest.update_not_requested);
+    }
+  }
+
+  #sendKeyUpdate(request: number): void {
+    const session = this.#established();
+    this.#tracer.message('sent', 'KeyUpdate', () => ({ request_update: nameOf(KeyUpdateRequest, request) }));
+    this.#queueHandshake(encodeKeyUpdate({ requestUpdate: request }));
+    this.#writeSecret = nextTrafficSecret(this.#provider, session.suite, this.#writeSecret as Buffer);
+    this.#installWriteKeys(session.suite, this.#writeSecret, 'the next application traffic secret');
+  }
+
+  #established(): EstablishedSession {
+    if (!this.#session) throw new TlsProtocolError('internal_error', 'no session');
+    return this.#session;
+  }
+
+  #receiveAlert(content: Buffer): void {
+    if (content.length !== 2) {
+      throw new DecodeError(`alert of ${content.length} bytes`);
+    }
+    const description = content[1];
+    const name = alertName(description);
+    this.#tracer.alert('received', name ?? `unknown(${description})`,
+      name === 'close_notify' ? 'the peer ended its side' : 'the peer ends the connection');
+    if (name === 'close_notify') {
+      this.#receivedCloseNotify = true;
+      if (this.#phase === 'handshake') {
+        return this.#fail(new TlsAlertError(name, description));
+      }
+      this.#sink.peerClosed();
+      return;
+    }
+    // RFC 8446, Section 6.1: user_canceled is followed by close_notify and is not fatal.
+    if (name === 'user_canceled') return;
+    this.#failed = true;
+    this.#phase = 'closed';
+    this.#sink.fail(new TlsAlertError(name, description));
+  }
+
+  #receiveApplicationData(content: Buffer): void {
+    if (this.#phase !== 'connected') {
+      throw new TlsProtocolError('unexpected_message', 'peer sent application data before the handshake ended');
+    }
+    if (content.length > 0) this.#sink.data(content);
+  }
+
+  #queueHandshake(raw: Buffer): void {
+    this.#pendingHandshake.push(raw);
+    this.#pendingLength += raw.length;
+  }
+
+  // Handshake messages of one flight and one key go out together, in as few records as fit.
+  #flushHandshake(): void {
+    if (this.#pendingLength === 0) return;
+    const all = this.#pendingHandshake.length === 1
+      ? this.#pendingHandshake[0]
+      : Buffer.concat(this.#pendingHandshake, this.#pendingLength);
+    this.#pendingHandshake = [];
+    this.#pendingLength = 0;
+    for (let at = 0; at < all.length; at += MAX_PLAINTEXT) {
+      this.#sendRecord(ContentType.handshake, all.subarray(at, at + MAX_PLAINTEXT));
+    }
+  }
+
+  #sendRecord(type: number, content: Buffer): void {
+    if (this.#sealer) {
+      this.#sink.send(this.#sealer.seal(type, [content], content.length));
+    } else {
+      // The first ClientHello may carry 0x0301 for old middleboxes (RFC 8446, Section 5.1).
+      const first = this.#isClient && !this.#sentPlaintext;
+      this.#sentPlaintext = true;
+      this.#sink.send(plaintextRecord(type, content, first ? ProtocolVersion.TLS1_0 : undefined));
+    }
+  }
+
+  #sendChangeCipherSpec(): void {
+    this.#flushHandshake();
+    this.#sink.send(plaintextRecord(ContentType.change_cipher_spec, Buffer.of(1)));
+  }
+
+  #sendAlertRecord(level: number, description: number): void {
+    this.#flushHandshake();
+    this.#sendRecord(ContentType.alert, Buffer.of(level, description));
+  }
+
+  #installReadKeys(suite: Suite, secret: Buffer, name: string): void {
+    // RFC 8446, Section 5.1: a handshake message must not span a change of keys.
+    if (this.#handshakeBuffer.length > 0) {
+      throw new TlsProtocolError('unexpected_message', 'peer sent a handshake message that spans a key change');
+    }
+    this.#opener = new RecordOpener(this.#provider, suite, trafficKeys(this.#provider, suite, secret));
+    this.#tracer.keys('read', name);
+  }
+
+  #installWriteKeys(suite: Suite, secret: Buffer, name: string): void {
+    this.#flushHandshake();
+    this.#sealer = new RecordSealer(this.#provider, suite, trafficKeys(this.#provider, suite, secret));
+    this.#tracer.keys('write', name);
+  }
+
+  #keylog(label: KeylogLabel, secret: Buffer): void {
+    if (!this.#clientRandom) return;
+    this.#sink.keylog(keylogLine(label, this.#clientRandom, secret));
+  }
+
+  #complete(session: EstablishedSession): void {
+    this.#flushHandshake();
+    this.#session = session;
+    this.#phase = 'connected';
+    if (this.#isClient) {
+      this.#readSecret = session.serverApplicationTrafficSecret;
+      this.#writeSecret = session.clientApplicationTrafficSecret;
+    } else {
+      this.#readSecret = session.clientApplicationTrafficSecret;
+      this.#writeSecret = session.serverApplicationTrafficSecret;
+    }
+    this.#sink.secure(session);
+  }
+
+  // The one place that sends a fatal alert: at most once, then the connection is over.
+  #fail(error: TlsError): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    const alert = error.remote ? undefined : error.alert;
+    // A flight cut short by the failure is not sent; only the alert is.
+    this.#pendingHandshake = [];
+    this.#pendingLength = 0;
+    if (alert && !this.#sentCloseNotify) {
+      this.#tracer.alert('sent', alert, error.message);
+      try {
+        this.#sendAlertRecord(AlertLevel.fatal, AlertDescription[alert]);
+      } catch {
+        // The alert is a courtesy; the error below is what matters.
+      }
+    }
+    this.#phase = 'closed';
+    this.#sink.fail(error);
+  }
+}
+
+/** Every failure inside the engine becomes a TlsError that names its alert. */
+export function toTlsError(error: unknown): TlsError {
+  if (error instanceof TlsError) return error;
+  if (error instanceof DecodeError) {
+    return new TlsProtocolError('decode_error', `peer sent a malformed message: ${error.message}`);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new TlsProtocolError('internal_error', `internal error: ${message}`);
+}
+
+export type { AlertName };

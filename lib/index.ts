@@ -1,0 +1,14 @@
+// The public surface of tls13.
+
+export { connect, type ConnectOptions } from './connect';
+export { TlsSocket, type PeerCertificate } from './socket';
+export {
+  TlsError, TlsProtocolError, TlsAlertError, TlsConfigError, CertificateVerificationError,
+  DecodeError,
+} from './errors';
+export { verifyCertificateChain, type VerifyOptions, type VerifyResult } from './pki/chain';
+export { loadPrivateKey, loadIdentity, type PrivateKeyInfo, type Identity } from './pki/keys';
+export { loadCertificates, parseCertificate, Certificate } from './pki/certificate';
+export { renderTrace, type TraceRecord } from './trace/trace';
+export type { Signer } from './handshake/certificate-auth';
+export type { CryptoProvider } from './crypto/provider';
