@@ -12,3 +12,6 @@ export { loadCertificates, parseCertificate, Certificate } from './pki/certifica
 export { renderTrace, type TraceRecord } from './trace/trace';
 export type { Signer } from './handshake/certificate-auth';
 export type { CryptoProvider } from './crypto/provider';
+export {
+  createServer, createSecureContext, Server, SecureContext, type ServerOptions, type SniCallback,
+} from './server';
