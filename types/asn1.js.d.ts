@@ -6,6 +6,17 @@ declare module 'asn1.js' {
     [method: string]: (...args: any[]) => Asn1Node;
   }
 
+  /** The bn.js big number that asn1.js returns for INTEGER values. */
+  export interface BigNum {
+    toNumber(): number;
+    toString(base?: number): string;
+    toArrayLike(type: typeof Buffer, endian?: 'be' | 'le', length?: number): Buffer;
+    bitLength(): number;
+    isNeg(): boolean;
+    isZero(): boolean;
+    cmpn(n: number): number;
+  }
+
   export interface Entity<T = any> {
     name: string;
     decode(data: Buffer, enc: 'der' | 'pem', options?: object): T;
@@ -14,7 +25,7 @@ declare module 'asn1.js' {
 
   export function define<T = any>(name: string, body: (this: Asn1Node) => void): Entity<T>;
 
-  export const bignum: any;
+  export const bignum: new (value: number | string | Buffer, base?: number) => BigNum;
   export const constants: any;
   export const decoders: any;
   export const encoders: any;

@@ -1,0 +1,319 @@
+// Certification path building and validation (RFC 5280, Section 6, as the Web PKI profiles it).
+//
+// Building is a depth-first search from the leaf towards any trust anchor, over the
+// certificates the peer sent in any order. A candidate issuer must carry the issuer's name and
+// verify the signature; a complete path is then validated as a whole, and when it fails the
+// search backtracks to the next candidate, so cross-signed roots, an expired anchor with a valid
+// alternative or two keys under one name still find the path that works. The search has a
+// budget, because hostile peers send chains built to make it quadratic.
+
+import type { AlertName } from '../protocol/registry';
+import { alertForCertificateError, CertificateErrorCode as Code } from '../errors';
+import { Certificate, loadCertificates, parseCertificate } from './certificate';
+import { checkNameConstraints, malformedConstraint, NAME_CONSTRAINT_BUDGET } from './name-constraints';
+import { checkServerName } from './identity';
+import { defaultTrustStore } from './trust-store';
+import { checkCertificate, checkIssuer, checkLeaf, type Failure, type Role } from './validate';
+
+export interface VerifyOptions {
+  leaf: string | Buffer | Certificate;
+  intermediates?: Array<string | Buffer | Certificate>;
+  /** Trust anchors; the default trust store when absent. */
+  trusted?: Array<string | Buffer | Certificate>;
+  /** The time to validate at; now when absent. */
+  time?: Date;
+  /** A DNS name or IP address that the leaf must be valid for. */
+  name?: string;
+  purpose?: 'server' | 'client';
+  /** The most intermediates a path may hold (default 10). */
+  maxDepth?: number;
+}
+
+export type VerifyResult =
+  | { ok: true; chain: Certificate[] }
+  | {
+      ok: false;
+      code: string;
+      reason: string;
+      certificate: Certificate | undefined;
+      alert: AlertName;
+    };
+
+export const DEFAULT_MAX_DEPTH = 10;
+
+// Candidate issuers examined per verification, across all branches of the search.
+const SEARCH_BUDGET = 256;
+
+/**
+ * Builds and validates a path from `leaf` to a trusted certificate and, when `name` is given,
+ * checks the leaf's identity. Synchronous; an invalid chain is a result, never an exception.
+ */
+export function verifyCertificateChain(options: VerifyOptions): VerifyResult {
+  const time = options.time ?? new Date();
+  let leaf: Certificate;
+  const extra: Certificate[] = [];
+  try {
+    const [first, ...rest] = toCertificates(options.leaf);
+    if (!first) return result(failure(Code.INVALID_CERTIFICATE, 'no leaf certificate given'));
+    leaf = first;
+    extra.push(...rest);
+  } catch (err) {
+    return result(parseFailure(err, 'leaf certificate'));
+  }
+  const intermediates = [...extra, ...tolerantList(options.intermediates ?? [])];
+  const anchors = options.trusted ? tolerantList(options.trusted) : defaultTrustStore();
+
+  const builder = new PathBuilder(anchors, intermediates, {
+    time,
+    vettedAnchors: !options.trusted,
+    purpose: options.purpose,
+    maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
+  });
+  const built = builder.build(leaf);
+  if (!Array.isArray(built)) return result(built);
+
+  if (options.name !== undefined) {
+    const identity = checkServerName(leaf, options.name);
+    if (!identity.ok) {
+      return result(failure(Code.ERR_TLS_CERT_ALTNAME_INVALID, identity.reason, leaf));
+    }
+  }
+  return { ok: true, chain: built };
+}
+
+function result(f: Failure): VerifyResult {
+  return {
+    ok: false,
+    code: f.code,
+    reason: f.reason,
+    certificate: f.certificate,
+    alert: f.alert ?? alertForCertificateError(f.code),
+  };
+}
+
+function failure(code: string, reason: string, certificate?: Certificate): Failure {
+  return { code, reason, certificate };
+}
+
+function parseFailure(err: unknown, what: string): Failure {
+  const message = (err as Error).message ?? String(err);
+  const unsupported = (err as { code?: string }).code === 'ERR_TLS13_UNSUPPORTED_KEY' ||
+    /UNSUPPORTED_KEY|not supported/.test(message);
+  return {
+    code: Code.INVALID_CERTIFICATE,
+    reason: `${what} cannot be used: ${message}`,
+    certificate: undefined,
+    alert: unsupported ? 'unsupported_certificate' : 'bad_certificate',
+  };
+}
+
+function toCertificates(input: string | Buffer | Certificate): Certificate[] {
+  if (input instanceof Certificate) return [input];
+  if (typeof input === 'string' || input[0] !== 0x30) return loadCertificates(input);
+  return [parseCertificate(input)];
+}
+
+// Extra or broken certificates from the peer, or anchors we cannot use, are passed over: the
+// search may well find a path without them.
+function tolerantList(inputs: Array<string | Buffer | Certificate>): Certificate[] {
+  return inputs.flatMap((input) => {
+    try {
+      return toCertificates(input);
+    } catch {
+      return [];
+    }
+  });
+}
+
+export interface Policy {
+  time: Date;
+  /**
+   * True for the bundled roots, which their store has vetted: some predate the Baseline
+   * Requirements (a non-critical basicConstraints, an AKI naming issuer and serial), and
+   * refusing them would fail sites that node:tls accepts. Anchors a caller gives are held
+   * to the profile.
+   */
+  vettedAnchors: boolean;
+  purpose?: 'server' | 'client';
+  maxDepth: number;
+}
+
+interface Candidate {
+  cert: Certificate;
+  anchor: boolean;
+}
+
+class PathBuilder {
+  readonly #anchors: Certificate[];
+  readonly #intermediates: Certificate[];
+  readonly #policy: Policy;
+  #budget = SEARCH_BUDGET;
+  // Failures in the order met; the first is reported when no path validates.
+  readonly #failures: Failure[] = [];
+  #deepest: Certificate[] = [];
+
+  constructor(anchors: Certificate[], intermediates: Certificate[], policy: Policy) {
+    this.#anchors = anchors;
+    const anchorDer = new Set(anchors.map((a) => a.der.toString('latin1')));
+    this.#intermediates = intermediates.filter((c) => !anchorDer.has(c.der.toString('latin1')));
+    this.#policy = policy;
+  }
+
+  build(leaf: Certificate): Certificate[] | Failure {
+    // A leaf that is itself trusted (a pinned self-signed certificate) is its own path.
+    if (this.#anchors.some((a) => a.der.equals(leaf.der))) {
+      const problem = validatePath([leaf], this.#policy, true);
+      return problem ?? [leaf];
+    }
+    const path = this.#extend([leaf]);
+    if (path) return path;
+    return this.#bestFailure() ?? this.#noAnchor();
+  }
+
+  // A complete path that failed validation says most; a signature that did not verify, or a
+  // path too deep, says more than "no issuer found".
+  #bestFailure(): Failure | undefined {
+    const rank = (f: Failure) =>
+      f.code === Code.CERT_SIGNATURE_FAILURE ? 1 : f.code === Code.CERT_CHAIN_TOO_LONG ? 2 : 0;
+    return [...this.#failures].sort((a, b) => rank(a) - rank(b))[0];
+  }
+
+  #extend(path: Certificate[]): Certificate[] | undefined {
+    const current = path[path.length - 1];
+    const candidates = this.#issuersOf(current, path);
+    if (candidates.length === 0 && path.length > this.#deepest.length) this.#deepest = [...path];
+    for (const { cert, anchor } of candidates) {
+      if (--this.#budget < 0) {
+        this.#failures.unshift(failure(Code.UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+          `gave up building a path after ${SEARCH_BUDGET} candidate issuers`, current));
+        return undefined;
+      }
+      const found = this.#tryCandidate(path, current, cert, anchor);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  #tryCandidate(path: Certificate[], current: Certificate, cert: Certificate, anchor: boolean) {
+    if (!current.isSignedBy(cert)) {
+      this.#failures.push(failure(Code.CERT_SIGNATURE_FAILURE,
+        `the signature on ${describe(current, path.length - 1)} does not verify with the key of ` +
+        `${cert.subjectText}`, current));
+      return undefined;
+    }
+    const next = [...path, cert];
+    if (anchor) {
+      const problem = validatePath(next, this.#policy, false);
+      if (!problem) return next;
+      this.#failures.push(problem);
+      return undefined;
+    }
+    if (path.length > this.#policy.maxDepth) {
+      this.#failures.push(failure(Code.CERT_CHAIN_TOO_LONG,
+        `the path needs more than the ${this.#policy.maxDepth} intermediates allowed`, cert));
+      return undefined;
+    }
+    return this.#extend(next);
+  }
+
+  // Anchors first, then the peer's certificates; within each, key identifiers that agree and
+  // certificates valid now come first (RFC 4158, Section 3.5).
+  #issuersOf(cert: Certificate, path: Certificate[]): Candidate[] {
+    const seen = (c: Certificate) =>
+      path.some((p) => p.subject.equals(c.subject) && p.spki.equals(c.spki));
+    const pick = (list: Certificate[], anchor: boolean): Candidate[] =>
+      list
+        .filter((c) => c !== cert && cert.issuerMatches(c) && !seen(c))
+        .sort((a, b) => this.#rank(cert, a) - this.#rank(cert, b))
+        .map((c) => ({ cert: c, anchor }));
+    return [...pick(this.#anchors, true), ...pick(this.#intermediates, false)];
+  }
+
+  #rank(child: Certificate, issuer: Certificate): number {
+    const aki = child.authorityKeyIdentifier?.keyIdentifier;
+    const ski = issuer.subjectKeyIdentifier;
+    const keyMismatch = aki && ski && !aki.equals(ski) ? 2 : 0;
+    const { time } = this.#policy;
+    const expired = time < issuer.notBefore || time > issuer.notAfter ? 1 : 0;
+    return keyMismatch + expired;
+  }
+
+  #noAnchor(): Failure {
+    const top = this.#deepest[this.#deepest.length - 1];
+    const count = this.#anchors.length;
+    if (top.isSelfSigned) {
+      if (this.#deepest.length === 1) {
+        return failure(Code.DEPTH_ZERO_SELF_SIGNED_CERT,
+          `leaf ${top.subjectText} is self-signed and is not among the ${count} trusted certificates`,
+          top);
+      }
+      return failure(Code.SELF_SIGNED_CERT_IN_CHAIN,
+        `the chain ends in self-signed ${top.subjectText}, which is not among the ${count} ` +
+        'trusted certificates', top);
+    }
+    return failure(Code.UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+      `issuer ${top.issuerText} of ${describe(top, this.#deepest.length - 1)} is not among the ` +
+      `${count} trusted certificates${this.#deepest.length === 1 ? ' and no intermediate was sent for it' : ''}`,
+      top);
+  }
+}
+
+function describe(cert: Certificate, index: number): string {
+  return `${index === 0 ? 'leaf' : 'intermediate'} ${cert.subjectText}`;
+}
+
+/**
+ * Validates a complete path, leaf first and anchor last, from the anchor down as RFC 5280,
+ * Section 6.1 walks it. `leafIsAnchor` marks a path of one trusted leaf.
+ */
+export function validatePath(path: Certificate[], policy: Policy, leafIsAnchor: boolean): Failure | undefined {
+  const last = path.length - 1;
+  for (let i = last; i >= 0; i--) {
+    const role: Role = i === last && !leafIsAnchor ? 'anchor' : i === 0 ? 'leaf' : 'intermediate';
+    const cert = path[i];
+    const problem =
+      checkCertificate(cert, role, policy.time, leafIsAnchor) ??
+      (role === 'leaf'
+        ? checkLeaf(cert, policy.purpose, leafIsAnchor)
+        : checkIssuer(cert, role, policy.purpose, policy.vettedAnchors));
+    if (problem) return problem;
+  }
+  return checkPathLength(path) ?? checkPathNames(path);
+}
+
+// RFC 5280, Section 6.1.4, steps (l) and (m): the non-self-issued intermediates below a CA
+// may not outnumber its pathLenConstraint. The leaf does not count.
+function checkPathLength(path: Certificate[]): Failure | undefined {
+  for (let i = 1; i < path.length; i++) {
+    const limit = path[i].pathLen;
+    if (limit === undefined) continue;
+    const below = path.slice(1, i).filter((c) => !c.isSelfIssued).length;
+    if (below > limit) {
+      return failure(Code.PATH_LENGTH_EXCEEDED,
+        `${path[i].subjectText} allows ${limit} intermediate${limit === 1 ? '' : 's'} below it ` +
+        `(pathLenConstraint) but the path has ${below}`, path[i]);
+    }
+  }
+  return undefined;
+}
+
+// RFC 5280, Section 6.1.3, step (b) and 6.1.4, step (g): each CA's name constraints bind every
+// certificate below it.
+function checkPathNames(path: Certificate[]): Failure | undefined {
+  const budget = { left: NAME_CONSTRAINT_BUDGET };
+  for (let i = path.length - 1; i >= 1; i--) {
+    const ca = path[i];
+    if (!ca.nameConstraints) continue;
+    const malformed = malformedConstraint(ca.nameConstraints);
+    if (malformed) {
+      return failure(Code.INVALID_EXTENSION, `${ca.subjectText} has malformed name constraints: ${malformed}`, ca);
+    }
+    for (let j = i - 1; j >= 0; j--) {
+      // Self-issued intermediates are exempt (RFC 5280, Section 6.1.3, step b).
+      if (j > 0 && path[j].isSelfIssued) continue;
+      const verdict = checkNameConstraints(ca, path[j], budget);
+      if (!verdict.ok) return failure(verdict.code, verdict.reason, path[j]);
+    }
+  }
+  return undefined;
+}

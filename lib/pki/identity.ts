@@ -1,0 +1,99 @@
+// Server identity (RFC 9525, which replaces RFC 6125): the name the client asked for against
+// the subjectAltName entries of the leaf. The subject common name is never consulted.
+
+import { isIP } from 'node:net';
+import { domainToASCII } from 'node:url';
+
+import type { Certificate } from './certificate';
+import { formatIp } from './general-name';
+
+export type NameCheck = { ok: true } | { ok: false; reason: string };
+
+/**
+ * Whether `cert` is valid for `name`, a DNS name or an IP address. DNS names compare without
+ * regard to case or a trailing dot, internationalized names in their A-label form; a wildcard
+ * is only a whole left-most label, never matching an IP address (RFC 9525, Section 6.3).
+ */
+export function checkServerName(cert: Certificate, name: string): NameCheck {
+  const sans = cert.subjectAltNames;
+  if (!sans || sans.length === 0) {
+    return fail(`${cert.subjectText} has no subjectAltName, and the common name is not used`);
+  }
+  if (isIP(name)) return checkIp(cert, name);
+
+  const wanted = normalizeDnsName(name);
+  if (wanted === undefined) return fail(`"${name}" is not a valid DNS name or IP address`);
+  for (const san of cert.dnsNames) {
+    if (dnsNameMatches(san, wanted)) return { ok: true };
+  }
+  return fail(`${cert.subjectText} is not valid for ${wanted}; it names ${describeSans(cert)}`);
+}
+
+function checkIp(cert: Certificate, name: string): NameCheck {
+  const wanted = ipToBytes(name);
+  const found = cert.subjectAltNames?.some((n) => n.type === 'iPAddress' && n.bytes.equals(wanted));
+  if (found) return { ok: true };
+  return fail(`${cert.subjectText} is not valid for IP address ${formatIp(wanted)}; ` +
+    `it names ${describeSans(cert)}`);
+}
+
+function describeSans(cert: Certificate): string {
+  const names = [...cert.dnsNames.map((n) => `DNS:${n}`), ...cert.ipAddresses.map((a) => `IP:${a}`)];
+  if (names.length === 0) return 'no DNS name or IP address';
+  return names.length > 6 ? `${names.slice(0, 6).join(', ')} and ${names.length - 6} more` : names.join(', ');
+}
+
+function fail(reason: string): NameCheck {
+  return { ok: false, reason };
+}
+
+/** Lower-case A-label form without a trailing dot, or undefined when it is not a host name. */
+export function normalizeDnsName(name: string): string | undefined {
+  let host = name.endsWith('.') ? name.slice(0, -1) : name;
+  if (/[^\x00-\x7f]/.test(host)) host = domainToASCII(host);
+  host = host.toLowerCase();
+  return isHostName(host) ? host : undefined;
+}
+
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+/** RFC 1034, Section 3.5 preferred name syntax as RFC 1123, Section 2.1 relaxes it. */
+export function isHostName(host: string): boolean {
+  if (host.length === 0 || host.length > 253) return false;
+  const labels = host.split('.');
+  if (!labels.every((label) => LABEL.test(label))) return false;
+  // A name that is all digits and dots is an IPv4 address written as a name.
+  return !/^[0-9.]+$/.test(host);
+}
+
+/**
+ * Whether a dNSName entry matches `host` (already normalized). The entry must itself be a
+ * valid name; a wildcard stands for exactly one whole left-most label, under at least two.
+ */
+export function dnsNameMatches(entry: string, host: string): boolean {
+  const pattern = (entry.endsWith('.') ? entry.slice(0, -1) : entry).toLowerCase();
+  if (!pattern.startsWith('*.')) return isHostName(pattern) && pattern === host;
+  const base = pattern.slice(2);
+  if (!isHostName(base) || !base.includes('.')) return false;
+  const dot = host.indexOf('.');
+  return dot > 0 && host.slice(dot + 1) === base;
+}
+
+/** The 4 or 16 bytes of a textual IPv4 or IPv6 address (which isIP has accepted). */
+export function ipToBytes(text: string): Buffer {
+  if (isIP(text) === 4) return Buffer.from(text.split('.').map(Number));
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+  const parse = (part: string | undefined): number[] =>
+    part ? part.split(':').flatMap((g) => (g.includes('.') ? ipv4Groups(g) : [parseInt(g, 16)])) : [];
+  const left = parse(head);
+  const right = parse(tail);
+  const zeros = tail === undefined ? [] : new Array<number>(8 - left.length - right.length).fill(0);
+  const out = Buffer.alloc(16);
+  [...left, ...zeros, ...right].forEach((g, i) => out.writeUInt16BE(g, i * 2));
+  return out;
+}
+
+function ipv4Groups(dotted: string): number[] {
+  const b = dotted.split('.').map(Number);
+  return [(b[0] << 8) | b[1], (b[2] << 8) | b[3]];
+}
