@@ -19,6 +19,7 @@ import {
 import { Deframer } from './record/deframer';
 import { MAX_HANDSHAKE_MESSAGE, MAX_PLAINTEXT } from './record/limits';
 import { RecordOpener, RecordSealer, plaintextRecord } from './record/protection';
+import { ruleFor } from './trace/alert-rules';
 import { keylogLine, type KeylogLabel } from './trace/keylog';
 import type { Tracer } from './trace/trace';
 
@@ -456,7 +457,7 @@ export class Engine {
     this.#pendingHandshake = [];
     this.#pendingLength = 0;
     if (alert && !this.#sentCloseNotify) {
-      this.#tracer.alert('sent', alert, error.message);
+      this.#tracer.alert('sent', alert, error.message, ruleFor(alert));
       try {
         this.#sendAlertRecord(AlertLevel.fatal, AlertDescription[alert]);
       } catch {

@@ -13,7 +13,8 @@ export type TraceRecord =
   | { role: Role; kind: 'decision'; topic: string; choice: string; reason: string }
   | { role: Role; kind: 'check'; subject: string; ok: boolean; detail: string }
   | { role: Role; kind: 'keys'; direction: 'read' | 'write'; secret: string }
-  | { role: Role; kind: 'alert'; direction: 'sent' | 'received'; alert: string; reason: string }
+  | { role: Role; kind: 'alert'; direction: 'sent' | 'received'; alert: string; reason: string;
+      rule?: string }
   | { role: Role; kind: 'note'; text: string };
 
 export type TraceListener = (record: TraceRecord) => void;
@@ -55,9 +56,9 @@ export class Tracer {
     if (this.active) this.#emit({ role: this.role, kind: 'keys', direction, secret });
   }
 
-  alert(direction: 'sent' | 'received', alert: string, reason: string): void {
+  alert(direction: 'sent' | 'received', alert: string, reason: string, rule?: string): void {
     if (debug.enabled) debug(`${this.role} ${direction} alert ${alert}`);
-    if (this.active) this.#emit({ role: this.role, kind: 'alert', direction, alert, reason });
+    if (this.active) this.#emit({ role: this.role, kind: 'alert', direction, alert, reason, rule });
   }
 
   note(text: string): void {
@@ -89,7 +90,8 @@ export function renderTrace(record: TraceRecord): string {
       return `${who} *** ${record.direction} keys now ${record.secret}`;
     case 'alert': {
       const arrow = record.direction === 'sent' ? '>>>' : '<<<';
-      return `${who} ${arrow} alert ${record.alert}: ${record.reason}`;
+      const rule = record.rule ? `\n${who}       rule: ${record.rule}` : '';
+      return `${who} ${arrow} alert ${record.alert}: ${record.reason}${rule}`;
     }
     case 'note':
       return `${who}     ${record.text}`;
