@@ -19,7 +19,7 @@ export class Writer {
 
   u8(v: number): this {
     this.#reserve(1);
-    this.#buf[this.#pos++] = v;
+    this.#pos = this.#buf.writeUInt8(v, this.#pos);
     return this;
   }
 
