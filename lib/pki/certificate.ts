@@ -7,6 +7,7 @@
 
 import { type KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
 
 import { DecodeError, TlsConfigError } from '../errors';
 import { children, decodeOid, decodeTime, parseDer, TagClass, type Tlv, UniversalTag } from './der';
@@ -213,6 +214,11 @@ export class Certificate {
 
   toString(): string {
     return this.subjectText;
+  }
+
+  // Keeps test failures and debug output to one line instead of every parsed field.
+  [inspect.custom](): string {
+    return `Certificate <${this.subjectText}> issued by <${this.issuerText}>`;
   }
 
   // RFC 8446, Section 4.2.3: an RSASSA-PSS signature is rsa_pss_pss_* when the signing key is
