@@ -94,13 +94,19 @@ export interface OneAsymmetricKeyValue {
   privateKey: Buffer;
 }
 
+const AnyElement = asn1.define<Buffer>('AnyElement', function () {
+  this.any();
+});
+
+// An optional any() in asn1.js takes whatever element comes next, so the optional fields
+// here and in ECPrivateKey are typed precisely instead.
 export const OneAsymmetricKey = asn1.define<OneAsymmetricKeyValue>('OneAsymmetricKey', function () {
   this.seq().obj(
     this.key('version').int(),
     this.key('privateKeyAlgorithm').use(AlgorithmIdentifier),
     this.key('privateKey').octstr(),
-    this.key('attributes').implicit(0).optional().any(),
-    this.key('publicKey').implicit(1).optional().any(),
+    this.key('attributes').implicit(0).optional().setof(AnyElement),
+    this.key('publicKey').implicit(1).optional().bitstr(),
   );
 });
 
@@ -137,7 +143,8 @@ export const Pbes2Params = asn1.define<Pbes2ParamsValue>('PBES2-params', functio
 export interface EcPrivateKeyValue {
   version: BigNum;
   privateKey: Buffer;
-  parameters?: Buffer;
+  /** The namedCurve; explicit parameters are refused before this schema is used. */
+  parameters?: ObjectId;
   publicKey?: { unused: number; data: Buffer };
 }
 
@@ -145,7 +152,7 @@ export const EcPrivateKey = asn1.define<EcPrivateKeyValue>('ECPrivateKey', funct
   this.seq().obj(
     this.key('version').int(),
     this.key('privateKey').octstr(),
-    this.key('parameters').explicit(0).optional().any(),
+    this.key('parameters').explicit(0).optional().objid(),
     this.key('publicKey').explicit(1).optional().bitstr(),
   );
 });

@@ -119,7 +119,7 @@ export function parseDer(buf: Buffer, what = 'DER input'): Tlv {
   let parsed: { tlv: Tlv; next: number };
   try {
     parsed = readTlv(buf, 0);
-    if (parsed.next !== buf.length) throw new DecodeError('DER input has trailing bytes');
+    if (parsed.next !== buf.length) throw new DecodeError('trailing bytes after the element');
     checkElement(parsed.tlv, 0);
   } catch (err) {
     if (err instanceof DecodeError) throw new DecodeError(`${what}: ${err.message}`);

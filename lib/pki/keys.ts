@@ -11,12 +11,13 @@ import {
   EcPrivateKey,
   EncryptedPrivateKeyInfo,
   OneAsymmetricKey,
+  oidArcs,
   oidText,
   Pbes2Params,
   RsaPrivateKey,
 } from './asn1-schemas';
 import { type Certificate, loadCertificates } from './certificate';
-import { children, parseDer, type Tlv, UniversalTag } from './der';
+import { children, decodeOid, parseDer, TagClass, type Tlv, UniversalTag } from './der';
 import { Oid } from './oids';
 import { decodePem, encodePem, looksLikePem, type PemBlock } from './pem';
 import { curveOf, type KeyKind, type NamedCurve } from './public-key';
@@ -70,6 +71,7 @@ function pemTextOf(buf: Buffer): string | undefined {
 
 function loadPemKey(text: string, passphrase: string | Buffer | undefined): PrivateKeyInfo {
   const blocks = decodePem(text);
+  if (blocks.length === 0) throw keyError('key input holds no PEM block');
   const keys = blocks.filter((b) => KEY_LABELS[b.label]);
   if (keys.length === 0) {
     const foreign = blocks.map((b) => FOREIGN_LABELS[b.label]).find(Boolean);
@@ -173,9 +175,10 @@ function describePbes2(params: Buffer | undefined, format: string): void {
 // SEC 1, Appendix C.4. The curve is in the key, or in an EC PARAMETERS block before it.
 function loadSec1(der: Buffer, ecParameters: Buffer | undefined): PrivateKeyInfo {
   const format = 'SEC1';
-  const key = decodeWith(() => EcPrivateKey.decode(der, 'der'), format);
-  if (key.version.cmpn(1) !== 0) throw keyError(`${format} key has version ${key.version}, not 1`);
-  const own = key.parameters && parseDer(key.parameters, 'SEC1 parameters');
+  // Read the curve with our reader first: explicit parameters are refused before decoding.
+  const fields = children(parseDer(der, 'SEC1 key'));
+  const ownField = fields.find((f) => f.cls === TagClass.context && f.tag === 0);
+  const own = ownField && children(ownField)[0];
   const block = ecParameters && parseDer(ecParameters, 'EC PARAMETERS');
   if (own) checkCurve(own, `${format} key`);
   if (block) checkCurve(block, `EC PARAMETERS block of the ${format} key`);
@@ -183,8 +186,12 @@ function loadSec1(der: Buffer, ecParameters: Buffer | undefined): PrivateKeyInfo
     throw keyError(`${format} key names a different curve from its EC PARAMETERS block`);
   }
   if (!own && !block) throw keyError(`${format} key names no curve and has no EC PARAMETERS block`);
-  const full = own ? der : EcPrivateKey.encode({ ...key, parameters: block?.raw }, 'der');
-  return finish(nodeKey(() => createPrivateKey({ key: full, format: 'der', type: 'sec1' }), format), format);
+
+  const key = decodeWith(() => EcPrivateKey.decode(der, 'der'), format);
+  if (key.version.cmpn(1) !== 0) throw keyError(`${format} key has version ${key.version}, not 1`);
+  const full = own || !block ? der : EcPrivateKey.encode({ ...key, parameters: oidArcs(decodeOid(block.value)) }, 'der');
+  const load = () => createPrivateKey({ key: full, format: 'der', type: 'sec1' });
+  return finish(nodeKey(load, format), format);
 }
 
 function checkCurve(params: Tlv | undefined, what: string): void {
