@@ -228,6 +228,9 @@ export class TlsSocket extends Duplex {
     const held = this.#held;
     this.#held = undefined;
     held?.callback(error ?? new TlsError('ERR_TLS13_NOT_CONNECTED', 'socket destroyed before the handshake ended'));
+    // Records written in this tick (a fatal alert, close_notify) may still sit behind a cork
+    // that would lift on the next tick; send them before the transport goes.
+    while (this.#transport.writableCorked > 0) this.#transport.uncork();
     this.#transport.destroy();
     callback(error);
     // node:net emits close(hadError) after error; do the same once the error event has gone out.
