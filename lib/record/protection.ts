@@ -84,9 +84,9 @@ export class RecordOpener {
     // RFC 8446, Section 5.4: a record of nothing but zeros has no content type.
     if (end === 0) throw new TlsProtocolError('unexpected_message', 'peer sent a record with no content type');
     const content = inner.subarray(0, end - 1);
-    if (content.length > MAX_PLAINTEXT) {
+    if (inner.length > MAX_PLAINTEXT + 1) {
       throw new TlsProtocolError('record_overflow',
-        `peer sent ${content.length} bytes of plaintext in one record, over ${MAX_PLAINTEXT}`);
+        `peer sent ${inner.length} bytes of inner plaintext in one record, over ${MAX_PLAINTEXT + 1}`);
     }
     return { type: inner[end - 1], content };
   }
