@@ -38,6 +38,9 @@ import { checkExtensions } from './extension-rules';
 import type { EstablishedSession, HandshakeDriver, HandshakeIo } from './session';
 import { Transcript } from './transcript';
 
+/** certificate_authorities with a zero-length list, as OpenSSL sends it with -no_ca_names. */
+const EMPTY_AUTHORITIES = Buffer.alloc(2);
+
 /** The longest server chain we parse; longer ones end with bad_certificate. */
 export const MAX_PEER_CHAIN_LENGTH = 10;
 
@@ -370,8 +373,12 @@ export class ClientHandshake implements HandshakeDriver {
       throw new TlsProtocolError('missing_extension', 'peer CertificateRequest has no signature_algorithms');
     }
     const schemes = ext.signatureSchemeList.decode(sigExt.data);
+    // OpenSSL 3.0 told not to name its CAs (s_server -no_ca_names) still sends this extension,
+    // with an empty list below the RFC's minimum of 3 bytes. OpenSSL's own client reads that as
+    // naming no CA; so do we, rather than fail the handshake with decode_error.
     const caExt = extensions.get(E.certificate_authorities);
-    const authorities = caExt ? ext.certificateAuthorities.decode(caExt.data) : [];
+    const emptyList = caExt !== undefined && caExt.data.equals(EMPTY_AUTHORITIES);
+    const authorities = caExt && !emptyList ? ext.certificateAuthorities.decode(caExt.data) : [];
 
     this.#io.tracer.message('received', 'CertificateRequest', () => ({
       signature_algorithms: schemeNames(schemes),

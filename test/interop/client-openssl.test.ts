@@ -1,0 +1,277 @@
+// Our client against `openssl s_server -tls1_3` (OpenSSL 3.0): client certificates, every
+// suite and group, every kind of server key, middlebox mode, small fragments, tickets, a
+// KeyUpdate that the server requests, and its -www page. Each test starts its own s_server on
+// 127.0.0.1 and stops it in teardown.
+
+import test, { type ExecutionContext } from 'ava';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { ContentType } from '../../lib/protocol/registry';
+import {
+  alerts, connectTapped, connectTraced, failure, findMessage, messages, receivedText,
+  secureConnected, until, type TracedClient,
+} from '../helpers/client';
+import { startOpensslServer, type PeerProcess } from '../helpers/peers';
+import { demo, demoPath, type DemoFile } from '../helpers/pki';
+
+type ServerIdentity = 'server' | 'server-ed25519' | 'server-ed448' | 'server-rsa-pss' | 'server-rsa';
+
+/** s_server with one of the demo identities (leaf and intermediate) and `extra` arguments. */
+function startServer(t: ExecutionContext, extra: string[] = [],
+  identity: ServerIdentity = 'server'): Promise<PeerProcess> {
+  return startOpensslServer(t, [
+    '-cert', demoPath(`${identity}.pem` as DemoFile), '-key', demoPath(`${identity}-key.pem` as DemoFile),
+    '-cert_chain', demoPath('intermediate.pem'), ...extra,
+  ]);
+}
+
+const REQUIRE_CLIENT_CERT = ['-Verify', '1', '-CAfile', demoPath('ca.pem'), '-verify_return_error'];
+
+/** The line s_server prints for the client certificate it received, as a pattern. */
+function subjectLine(file: DemoFile): RegExp {
+  const cn = /^CN=(.*)$/m.exec(new X509Certificate(demo(file)).subject);
+  if (!cn) throw new Error(`no CN in ${file}`);
+  return new RegExp(`^subject=.*CN = ${cn[1].replace(/[()]/g, '\\$&')}$`, 'm');
+}
+
+/** A line each way: ours printed by s_server, one typed on its stdin arriving at our socket. */
+async function exchange(t: ExecutionContext, peer: PeerProcess, client: TracedClient,
+  tag: string): Promise<void> {
+  client.socket.write(`ping ${tag}\n`);
+  await peer.waitFor(`ping ${tag}`);
+  peer.type(`pong ${tag}\n`);
+  await receivedText(client, `pong ${tag}\n`);
+  t.pass(`data flowed both ways (${tag})`);
+}
+
+test.serial('client certificate ECDSA P-256 with -Verify 1 -verify_return_error', async (t) => {
+  const peer = await startServer(t, REQUIRE_CLIENT_CERT);
+  const client = connectTraced(peer.port, {
+    cert: demo('client-ecdsa.pem'), key: demo('client-ecdsa-key.pem'),
+  });
+  await secureConnected(client.socket);
+  t.true(client.socket.authorized);
+  t.is(client.socket.signatureSchemes.local, 'ecdsa_secp256r1_sha256');
+  t.deepEqual(messages(client.trace).filter((m) => m.startsWith('sent')),
+    ['sent ClientHello', 'sent Certificate', 'sent CertificateVerify', 'sent Finished']);
+  await exchange(t, peer, client, 'ecdsa');
+  t.regex(peer.output, subjectLine('client-ecdsa.pem'));
+  t.true(peer.output.includes('Peer signature type: ECDSA'), peer.output);
+  client.socket.destroy();
+});
+
+test.serial('client certificate RSA-2048 from a PKCS#1 key file', async (t) => {
+  t.true(readFileSync(demoPath('client-rsa-key.pem'), 'latin1').startsWith('-----BEGIN RSA PRIVATE KEY-----'));
+  const peer = await startServer(t, REQUIRE_CLIENT_CERT);
+  const client = connectTraced(peer.port, {
+    cert: demo('client-rsa.pem'), key: demo('client-rsa-key.pem'),
+  });
+  await secureConnected(client.socket);
+  // TLS 1.3 signs with PSS, never PKCS#1 v1.5 (RFC 8446, Section 4.2.3).
+  t.is(client.socket.signatureSchemes.local, 'rsa_pss_rsae_sha256');
+  await exchange(t, peer, client, 'rsa');
+  t.regex(peer.output, subjectLine('client-rsa.pem'));
+  t.true(peer.output.includes('Peer signature type: RSA-PSS'), peer.output);
+  client.socket.destroy();
+});
+
+test.serial('-verify 1 without a client identity: an empty Certificate, and on', async (t) => {
+  const peer = await startServer(t, ['-verify', '1', '-CAfile', demoPath('ca.pem')]);
+  const client = connectTraced(peer.port);
+  await secureConnected(client.socket);
+  t.truthy(findMessage(client.trace, 'received', 'CertificateRequest'));
+  t.is(findMessage(client.trace, 'sent', 'Certificate')?.fields.certificates, '(empty)');
+  t.is(findMessage(client.trace, 'sent', 'CertificateVerify'), undefined);
+  await exchange(t, peer, client, 'anonymous');
+  t.false(peer.output.includes('Client certificate'), peer.output);
+  client.socket.destroy();
+});
+
+for (const suite of ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256']) {
+  test.serial(`-ciphersuites ${suite}`, async (t) => {
+    const peer = await startServer(t, ['-ciphersuites', suite]);
+    const client = connectTraced(peer.port);
+    await secureConnected(client.socket);
+    t.is(client.socket.getCipher()?.name, suite);
+    t.is(client.socket.getProtocol(), 'TLSv1.3');
+    t.true(client.socket.authorized);
+    await exchange(t, peer, client, suite);
+    t.true(peer.output.includes(`CIPHER is ${suite}`), peer.output);
+    client.socket.destroy();
+  });
+}
+
+test.serial('-groups P-384: HelloRetryRequest for secp384r1', async (t) => {
+  const peer = await startServer(t, ['-groups', 'P-384']);
+  const client = connectTraced(peer.port);
+  await secureConnected(client.socket);
+  const hrr = findMessage(client.trace, 'received', 'HelloRetryRequest');
+  t.is(hrr?.fields.selected_group, 'secp384r1');
+  t.deepEqual(messages(client.trace).slice(0, 4),
+    ['sent ClientHello', 'received HelloRetryRequest', 'sent ClientHello', 'received ServerHello']);
+  t.is(client.socket.getEphemeralKeyInfo()?.name, 'secp384r1');
+  await exchange(t, peer, client, 'p384');
+  client.socket.destroy();
+});
+
+for (const [group, ours] of [['P-521', 'secp521r1'], ['X448', 'x448']]) {
+  test.serial(`-groups ${group} with our default groups: HelloRetryRequest`, async (t) => {
+    const peer = await startServer(t, ['-groups', group]);
+    const client = connectTraced(peer.port);
+    await secureConnected(client.socket);
+    t.is(findMessage(client.trace, 'received', 'HelloRetryRequest')?.fields.selected_group, ours);
+    t.is(client.socket.getEphemeralKeyInfo()?.name, ours);
+    await exchange(t, peer, client, group);
+    client.socket.destroy();
+  });
+
+  test.serial(`-groups ${group} with ecdhCurve ${group}: its key share at once`, async (t) => {
+    const peer = await startServer(t, ['-groups', group]);
+    const client = connectTraced(peer.port, { ecdhCurve: `${group}:X25519` });
+    await secureConnected(client.socket);
+    t.deepEqual(findMessage(client.trace, 'sent', 'ClientHello')?.fields.key_share, [ours]);
+    t.is(findMessage(client.trace, 'received', 'HelloRetryRequest'), undefined);
+    t.is(client.socket.getEphemeralKeyInfo()?.name, ours);
+    await exchange(t, peer, client, `${group} direct`);
+    client.socket.destroy();
+  });
+}
+
+const SERVER_KEYS: Array<[ServerIdentity, string, string]> = [
+  ['server-ed448', 'ed448', 'Ed448'],
+  ['server-rsa-pss', 'rsa_pss_pss_sha256', 'RSA-PSS'],
+  ['server-ed25519', 'ed25519', 'Ed25519'],
+  ['server-rsa', 'rsa_pss_rsae_sha256', 'RSA (rsaEncryption)'],
+];
+for (const [identity, scheme, label] of SERVER_KEYS) {
+  test.serial(`${label} server certificate: CertificateVerify with ${scheme}`, async (t) => {
+    const peer = await startServer(t, [], identity);
+    const client = connectTraced(peer.port);
+    await secureConnected(client.socket);
+    t.true(client.socket.authorized);
+    t.is(client.socket.signatureSchemes.peer, scheme);
+    t.is(findMessage(client.trace, 'received', 'CertificateVerify')?.fields.algorithm, scheme);
+    const leaf = new X509Certificate(demo(`${identity}.pem` as DemoFile));
+    t.is(client.socket.getPeerCertificate().fingerprint256, leaf.fingerprint256);
+    await exchange(t, peer, client, identity);
+    client.socket.destroy();
+  });
+}
+
+test.serial('the server sends ChangeCipherSpec by default, and none with -no_middlebox', async (t) => {
+  const withCcs = await startServer(t);
+  const first = connectTapped(withCcs.port);
+  await secureConnected(first.socket);
+  await exchange(t, withCcs, first, 'middlebox');
+  t.true(first.fromServer.some((r) => r.type === ContentType.change_cipher_spec));
+  first.socket.destroy();
+
+  const peer = await startServer(t, ['-no_middlebox']);
+  const client = connectTapped(peer.port);
+  await secureConnected(client.socket);
+  await exchange(t, peer, client, 'no middlebox');
+  t.false(client.fromServer.some((r) => r.type === ContentType.change_cipher_spec));
+  t.deepEqual(client.fromServer.slice(0, 2).map((r) => r.type),
+    [ContentType.handshake, ContentType.application_data]);
+  client.socket.destroy();
+});
+
+test.serial('our client without middlebox compatibility against -no_middlebox', async (t) => {
+  const peer = await startServer(t, ['-no_middlebox']);
+  const client = connectTraced(peer.port, { middleboxCompatibility: false });
+  await secureConnected(client.socket);
+  t.is(findMessage(client.trace, 'sent', 'ClientHello')?.fields.legacy_session_id, '0 bytes');
+  await exchange(t, peer, client, 'no session id');
+  client.socket.destroy();
+});
+
+test.serial('-max_send_frag 512: a 40000-byte answer in records of 512 bytes arrives whole', async (t) => {
+  const peer = await startServer(t, ['-max_send_frag', '512']);
+  const client = connectTapped(peer.port);
+  await secureConnected(client.socket);
+  await exchange(t, peer, client, 'small');
+  const large = Array.from({ length: 400 }, (_, i) => `line ${String(i).padStart(4, '0')} ${'x'.repeat(88)}`)
+    .join('\n');
+  peer.type(`${large}\n`);
+  await receivedText(client, `${large}\n`);
+  t.true(client.received().endsWith(`pong small\n${large}\n`));
+  const protectedRecords = client.fromServer.filter((r) => r.type === ContentType.application_data);
+  // 512 bytes of content, the inner type byte and the 16-byte tag.
+  t.true(protectedRecords.every((r) => r.length <= 512 + 1 + 16), JSON.stringify(protectedRecords));
+  t.true(protectedRecords.filter((r) => r.length === 512 + 1 + 16).length >= 40000 / 512 - 1);
+  client.socket.destroy();
+});
+
+test.serial('-num_tickets 2: two ticket events', async (t) => {
+  const peer = await startServer(t, ['-num_tickets', '2']);
+  const client = connectTraced(peer.port);
+  await secureConnected(client.socket);
+  await until(client, () => client.tickets.length >= 2, 'two tickets');
+  await exchange(t, peer, client, 'tickets');
+  t.is(client.tickets.length, 2);
+  t.is(client.socket.tickets.length, 2);
+  t.is(messages(client.trace).filter((m) => m === 'received NewSessionTicket').length, 2);
+  t.true(client.tickets.every((ticket) => ticket.ticket.length > 0 && ticket.ticketLifetime > 0));
+  client.socket.destroy();
+});
+
+test.serial('K on s_server: KeyUpdate requested, answered, data still flowing', async (t) => {
+  const peer = await startServer(t);
+  const client = connectTraced(peer.port);
+  await secureConnected(client.socket);
+  await exchange(t, peer, client, 'before');
+  peer.type('K\n');
+  await until(client, () => findMessage(client.trace, 'sent', 'KeyUpdate') !== undefined, 'our KeyUpdate');
+  t.is(findMessage(client.trace, 'received', 'KeyUpdate')?.fields.request_update, 'update_requested');
+  t.is(findMessage(client.trace, 'sent', 'KeyUpdate')?.fields.request_update, 'update_not_requested');
+  const keys = client.trace.filter((r) => r.kind === 'keys').slice(-2)
+    .map((r) => r.kind === 'keys' && `${r.direction} ${r.secret}`);
+  t.deepEqual(keys, ['read the next application traffic secret', 'write the next application traffic secret']);
+  await exchange(t, peer, client, 'after');
+  await exchange(t, peer, client, 'after again');
+  t.deepEqual(alerts(client.trace), []);
+  client.socket.destroy();
+});
+
+test.serial('-www serves the GET', async (t) => {
+  const peer = await startServer(t, ['-www']);
+  const client = connectTraced(peer.port, { ciphers: 'TLS_AES_256_GCM_SHA384' });
+  const closed = new Promise<boolean>((resolve) => client.socket.once('close', resolve));
+  client.socket.end('GET / HTTP/1.0\r\n\r\n');
+  t.false(await closed);
+  const page = client.received();
+  t.true(page.startsWith('HTTP/1.0 200 ok\r\n'), page.slice(0, 200));
+  t.true(page.includes('Protocol  : TLSv1.3') || page.includes('TLSv1.3'), page);
+  t.true(page.includes('Cipher is TLS_AES_256_GCM_SHA384'), page);
+  t.true(page.trimEnd().endsWith('</BODY></HTML>'), page.slice(-200));
+});
+
+test.serial('a client certificate the server does not trust: unknown_ca from the server', async (t) => {
+  // Without certificate_authorities in the request, so that our client offers its certificate.
+  const peer = await startServer(t, [...REQUIRE_CLIENT_CERT, '-no_ca_names']);
+  const client = connectTraced(peer.port, {
+    cert: demo('untrusted-client.pem'), key: demo('untrusted-client-key.pem'),
+  });
+  const failed = failure(client.socket);
+  const { error, hadError } = await failed;
+  t.is(error.code, 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA');
+  t.true(hadError);
+  t.deepEqual(alerts(client.trace), ['received unknown_ca']);
+  await peer.waitFor(/unable to get local issuer certificate|unknown ca/i);
+});
+
+test.serial('the server names its CAs: an identity from another CA is not offered', async (t) => {
+  const peer = await startServer(t, REQUIRE_CLIENT_CERT);
+  const client = connectTraced(peer.port, {
+    cert: demo('untrusted-client.pem'), key: demo('untrusted-client-key.pem'),
+  });
+  const { error, hadError } = await failure(client.socket);
+  t.is(findMessage(client.trace, 'received', 'CertificateRequest')?.fields.certificate_authorities,
+    '1 names');
+  t.is(findMessage(client.trace, 'sent', 'Certificate')?.fields.certificates, '(empty)');
+  const decision = client.trace.find((r) => r.kind === 'decision' && r.topic === 'client certificate');
+  t.is(decision?.kind === 'decision' ? decision.choice : undefined, 'none');
+  t.is(error.code, 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED');
+  t.true(hadError);
+  await peer.waitFor(/peer did not return a certificate|certificate required/i);
+});
