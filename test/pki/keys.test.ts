@@ -66,8 +66,8 @@ for (const [name, kind, curve, bits] of plain) {
   test(`PKCS#8 ${name} loads as ${kind}`, (t) => {
     const key = loadPrivateKey(file(name));
     t.is(key.format, 'PKCS#8');
-    t.is<string>(key.kind, kind);
-    t.is<string | undefined>(key.namedCurve, curve);
+    t.is(key.kind as string, kind);
+    t.is(key.namedCurve as string | undefined, curve);
     t.is(key.bits, bits);
     t.is(key.keyObject.type, 'private');
   });
