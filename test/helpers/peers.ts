@@ -3,6 +3,7 @@
 
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import type { ExecutionContext } from 'ava';
 
 export const LOOPBACK = '127.0.0.1';
@@ -126,4 +127,39 @@ async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
     if (Date.now() > deadline) throw new Error(`nothing listens on ${LOOPBACK}:${port}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A node:tls server on 127.0.0.1 with what it saw: secure sockets and client errors. */
+export interface NodeTlsPeer {
+  server: tls.Server;
+  port: number;
+  /** Resolves with the next connection that completes its handshake. */
+  nextSecure(): Promise<tls.TLSSocket>;
+  /** Resolves with the next tlsClientError. */
+  nextClientError(): Promise<Error & { code?: string }>;
+}
+
+export async function startNodeTlsServer(t: ExecutionContext, options: tls.TlsOptions,
+  onSecure?: (socket: tls.TLSSocket) => void): Promise<NodeTlsPeer> {
+  const server = tls.createServer({ minVersion: 'TLSv1.3', ...options }, (socket) => {
+    socket.on('error', () => undefined);
+    onSecure?.(socket);
+  });
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  t.teardown(() => new Promise<void>((resolve) => {
+    for (const socket of sockets) socket.destroy();
+    server.close(() => resolve());
+  }));
+  await new Promise<void>((resolve) => server.listen(0, LOOPBACK, resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    server,
+    port,
+    nextSecure: () => new Promise((resolve) => server.once('secureConnection', resolve)),
+    nextClientError: () => new Promise((resolve) => server.once('tlsClientError', resolve)),
+  };
 }
