@@ -1,0 +1,227 @@
+// A TLS 1.3 server built from our own codecs, record protection and key schedule, that a test
+// scripts step by step so it can break the protocol on purpose: oversized records, empty inner
+// plaintext, a ChangeCipherSpec out of place, a message across a key change, a wrong session id
+// echo, a bad Finished. It also reads back, decrypting where needed, the alerts our client sent.
+// It speaks TLS_AES_128_GCM_SHA256 with x25519 and signs with the demo ECDSA server key.
+
+import { createPrivateKey } from 'node:crypto';
+import * as net from 'node:net';
+import type { ExecutionContext } from 'ava';
+import type { KeyShare } from '../../lib/crypto/provider';
+import { groupByName, type Group } from '../../lib/crypto/groups';
+import {
+  EarlySecret, certificateVerifyContent, trafficKeys, verifyData, type HandshakeSecret, type TrafficKeys,
+} from '../../lib/crypto/key-schedule';
+import { NodeCryptoProvider } from '../../lib/crypto/node-provider';
+import { schemeByName, type Scheme } from '../../lib/crypto/schemes';
+import { IV_LENGTH, TAG_LENGTH, suiteByName, type Suite } from '../../lib/crypto/suites';
+import { Transcript } from '../../lib/handshake/transcript';
+import {
+  encodeCertificate, encodeCertificateVerify, encodeEncryptedExtensions, encodeFinished,
+} from '../../lib/messages/authentication';
+import * as ext from '../../lib/messages/extensions';
+import { decodeClientHello, encodeServerHello, type ClientHello } from '../../lib/messages/hello';
+import { loadCertificates } from '../../lib/pki/certificate';
+import { ContentType, ExtensionType, ProtocolVersion } from '../../lib/protocol/registry';
+import { RecordSealer, plaintextRecord } from '../../lib/record/protection';
+import { LOOPBACK } from './peers';
+import { demo } from './pki';
+
+const provider = new NodeCryptoProvider();
+const SUITE = suiteByName('TLS_AES_128_GCM_SHA256') as Suite;
+const X25519 = groupByName('x25519') as Group;
+const SCHEME = schemeByName('ecdsa_secp256r1_sha256') as Scheme;
+
+export interface ReceivedAlert {
+  level: number;
+  description: number;
+  /** True when it came inside a protected record. */
+  protected: boolean;
+}
+
+interface Epoch {
+  keys: TrafficKeys;
+  sequence: bigint;
+}
+
+/** One connection of the hostile server, driven by the test's script. */
+export class HostileConnection {
+  readonly socket: net.Socket;
+  readonly transcript = new Transcript(provider);
+  readonly closed: Promise<void>;
+  #received = Buffer.alloc(0);
+  #wake: Array<() => void> = [];
+  #share: KeyShare | undefined;
+  #handshakeSecret: HandshakeSecret | undefined;
+  #serverHandshakeTrafficSecret: Buffer | undefined;
+  #sealer: RecordSealer | undefined;
+  /** The client's write keys, in the order it uses them: handshake, then application. */
+  #clientEpochs: TrafficKeys[] = [];
+
+  constructor(socket: net.Socket) {
+    this.socket = socket;
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk: Buffer) => {
+      this.#received = Buffer.concat([this.#received, chunk]);
+      for (const wake of this.#wake.splice(0)) wake();
+    });
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+  }
+
+  /** Waits for the first record and decodes the ClientHello it carries. */
+  async clientHello(): Promise<ClientHello> {
+    while (this.#received.length < 5 || this.#received.length < 5 + this.#received.readUInt16BE(3)) {
+      await new Promise<void>((resolve) => this.#wake.push(resolve));
+    }
+    const raw = this.#received.subarray(5, 5 + this.#received.readUInt16BE(3));
+    this.transcript.add(raw);
+    return decodeClientHello(raw.subarray(4));
+  }
+
+  /**
+   * ServerHello answering `hello` with x25519, echoing `legacySessionId` (the client's by
+   * default); derives the handshake keys, so what is sent next is protected.
+   */
+  serverHello(hello: ClientHello, options: { legacySessionId?: Buffer } = {}): Buffer {
+    const shares = ext.keyShareClientHello.decode(
+      hello.extensions.find((e) => e.type === ExtensionType.key_share)?.data ?? Buffer.alloc(2));
+    const theirs = shares.find((s) => s.group === X25519.code);
+    if (!theirs) throw new Error('the client sent no x25519 key share');
+    this.#share = provider.generateKeyShare(X25519);
+    const raw = encodeServerHello({
+      legacyVersion: ProtocolVersion.TLS1_2,
+      random: provider.random(32),
+      legacySessionId: options.legacySessionId ?? hello.legacySessionId,
+      cipherSuite: SUITE.code,
+      legacyCompressionMethod: 0,
+      extensions: [
+        { type: ExtensionType.supported_versions,
+          data: ext.supportedVersionSelected.encode(ProtocolVersion.TLS1_3) },
+        { type: ExtensionType.key_share,
+          data: ext.keyShareServerHello.encode({ group: X25519.code, keyExchange: this.#share.publicKey }) },
+      ],
+    });
+    this.transcript.start(SUITE);
+    this.transcript.add(raw);
+    const sharedSecret = this.#share.deriveSecret(theirs.keyExchange);
+    this.#handshakeSecret = new EarlySecret(provider, SUITE).handshakeSecret(sharedSecret);
+    const secrets = this.#handshakeSecret.trafficSecrets(this.transcript.hash());
+    this.#serverHandshakeTrafficSecret = secrets.server;
+    this.#sealer = new RecordSealer(provider, SUITE, trafficKeys(provider, SUITE, secrets.server));
+    this.#clientEpochs.push(trafficKeys(provider, SUITE, secrets.client));
+    return raw;
+  }
+
+  /** EncryptedExtensions, Certificate, CertificateVerify and Finished of the demo server. */
+  serverFlight(options: { corruptFinished?: boolean } = {}): Buffer[] {
+    const encryptedExtensions = encodeEncryptedExtensions({ extensions: [] });
+    this.transcript.add(encryptedExtensions);
+
+    const chain = loadCertificates(demo('server.pem'));
+    const certificate = encodeCertificate({
+      certificateRequestContext: Buffer.alloc(0),
+      certificateList: chain.map((c) => ({ certData: c.der, extensions: [] })),
+    });
+    this.transcript.add(certificate);
+
+    const key = createPrivateKey(demo('server-key.pem'));
+    const signature = provider.sign(SCHEME, key,
+      certificateVerifyContent(true, this.transcript.hash()));
+    const certificateVerify = encodeCertificateVerify({ algorithm: SCHEME.code, signature });
+    this.transcript.add(certificateVerify);
+
+    const data = verifyData(provider, SUITE, this.#serverHandshakeTrafficSecret as Buffer,
+      this.transcript.hash());
+    if (options.corruptFinished) data[0] ^= 0x01;
+    const finished = encodeFinished({ verifyData: data });
+    this.transcript.add(finished);
+
+    // The client's application keys, to read what it sends after its Finished.
+    const master = (this.#handshakeSecret as HandshakeSecret).masterSecret();
+    const application = master.applicationSecrets(this.transcript.hash());
+    this.#clientEpochs.push(trafficKeys(provider, SUITE, application.client));
+    return [encryptedExtensions, certificate, certificateVerify, finished];
+  }
+
+  /** An unprotected record, with any content and any length. */
+  sendPlaintext(type: number, content: Buffer): void {
+    this.socket.write(Buffer.concat(plaintextRecord(type, content)));
+  }
+
+  /** A record under the server's handshake keys; `type` goes inside, as TLS 1.3 hides it. */
+  sendProtected(type: number, content: Buffer): void {
+    if (!this.#sealer) throw new Error('no keys before ServerHello');
+    this.socket.write(Buffer.concat(this.#sealer.seal(type, [content], content.length)));
+  }
+
+  /** Every alert in what the client sent, opening protected records with its keys in turn. */
+  alertsFromClient(): ReceivedAlert[] {
+    const found: ReceivedAlert[] = [];
+    const epochs: Epoch[] = this.#clientEpochs.map((keys) => ({ keys, sequence: 0n }));
+    let at = 0;
+    while (at + 5 <= this.#received.length) {
+      const header = this.#received.subarray(at, at + 5);
+      const fragment = this.#received.subarray(at + 5, at + 5 + header.readUInt16BE(3));
+      at += 5 + fragment.length;
+      if (header[0] === ContentType.alert) {
+        found.push({ level: fragment[0], description: fragment[1], protected: false });
+      } else if (header[0] === ContentType.application_data) {
+        const inner = openWithAny(epochs, header, fragment);
+        if (!inner) throw new Error('a protected record from the client opens with none of its keys');
+        if (inner.type === ContentType.alert) {
+          found.push({ level: inner.content[0], description: inner.content[1], protected: true });
+        }
+      }
+    }
+    return found;
+  }
+}
+
+/** Opens with the first epoch that works, dropping those before it (keys only move forward). */
+function openWithAny(epochs: Epoch[], header: Buffer, fragment: Buffer):
+  { type: number; content: Buffer } | undefined {
+  while (epochs.length > 0) {
+    const epoch = epochs[0];
+    const nonce = Buffer.from(epoch.keys.iv);
+    for (let i = 0, seq = epoch.sequence; i < 8; i++, seq >>= 8n) {
+      nonce[IV_LENGTH - 1 - i] ^= Number(seq & 0xffn);
+    }
+    const body = fragment.subarray(0, fragment.length - TAG_LENGTH);
+    const tag = fragment.subarray(fragment.length - TAG_LENGTH);
+    const inner = provider.aead(SUITE.aead, epoch.keys.key).open(nonce, header, [body], tag);
+    if (inner) {
+      epoch.sequence++;
+      let end = inner.length;
+      while (end > 0 && inner[end - 1] === 0) end--;
+      return { type: inner[end - 1], content: inner.subarray(0, end - 1) };
+    }
+    epochs.shift();
+  }
+  return undefined;
+}
+
+/**
+ * Listens on 127.0.0.1 and runs `script` on the first connection. `done` resolves with the
+ * connection once the script has run and the client has gone.
+ */
+export async function startHostileServer(t: ExecutionContext,
+  script: (connection: HostileConnection) => Promise<void> | void):
+  Promise<{ port: number; done: Promise<HostileConnection> }> {
+  const server = net.createServer();
+  const sockets = new Set<net.Socket>();
+  t.teardown(() => new Promise<void>((resolve) => {
+    for (const socket of sockets) socket.destroy();
+    server.close(() => resolve());
+  }));
+  const done = new Promise<HostileConnection>((resolve, reject) => {
+    server.once('connection', (socket: net.Socket) => {
+      sockets.add(socket);
+      const connection = new HostileConnection(socket);
+      Promise.resolve(script(connection))
+        .then(() => connection.closed)
+        .then(() => resolve(connection), reject);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, LOOPBACK, resolve));
+  return { port: (server.address() as net.AddressInfo).port, done };
+}
