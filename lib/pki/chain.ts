@@ -165,9 +165,14 @@ class PathBuilder {
       const problem = validatePath([leaf], this.#policy, true);
       return problem ?? [leaf];
     }
+    this.#deepest = [leaf];
     const path = this.#extend([leaf]);
     if (path) return path;
-    return this.#bestFailure() ?? this.#noAnchor();
+    // An untrusted self-signed top explains more than a same-named anchor whose key did not fit.
+    const top = this.#deepest[this.#deepest.length - 1];
+    const best = this.#bestFailure();
+    if (best && (best.code !== Code.CERT_SIGNATURE_FAILURE || !top.isSelfSigned)) return best;
+    return this.#noAnchor();
   }
 
   // A complete path that failed validation says most; a signature that did not verify, or a

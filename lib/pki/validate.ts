@@ -80,7 +80,7 @@ function span(ms: number): string {
   const seconds = Math.max(1, Math.round(ms / 1000));
   const units: Array<[number, string]> = [[86400, 'day'], [3600, 'hour'], [60, 'minute'], [1, 'second']];
   const [size, name] = units.find(([s]) => seconds >= s) ?? [1, 'second'];
-  const n = Math.floor(seconds / size);
+  const n = Math.round(seconds / size);
   return `${n} ${name}${n === 1 ? '' : 's'}`;
 }
 

@@ -1,0 +1,70 @@
+import test from 'ava';
+
+import { checkServerName, dnsNameMatches, ipToBytes } from '../../lib/pki/identity';
+import { makeLeaf } from '../helpers/cert-factory';
+
+const leaf = makeLeaf({
+  commonName: 'not-a-san.example',
+  dns: ['www.example.com', '*.api.example.com', 'Upper.Example.ORG', 'xn--bcher-kva.example', 'trailing.example.'],
+  ip: ['192.0.2.7', '2001:db8::1'],
+}).certificate;
+
+const accepted = [
+  'www.example.com', 'WWW.EXAMPLE.COM', 'www.example.com.', 'v1.api.example.com', 'upper.example.org',
+  'bücher.example', 'xn--bcher-kva.example', 'trailing.example', '192.0.2.7', '2001:db8::1',
+  '2001:0db8:0:0:0:0:0:1',
+];
+const refused = [
+  'example.com', 'a.b.api.example.com', 'api.example.com', 'not-a-san.example', 'other.example.com',
+  '192.0.2.8', '::1', '2001:db8::2', 'www.example.com..', 'foo_bar.example.com', '',
+];
+
+for (const name of accepted) {
+  test(`checkServerName accepts ${name}`, (t) => {
+    t.deepEqual(checkServerName(leaf, name), { ok: true });
+  });
+}
+
+for (const name of refused) {
+  test(`checkServerName refuses ${JSON.stringify(name)}`, (t) => {
+    const result = checkServerName(leaf, name);
+    t.false(result.ok);
+  });
+}
+
+test('the reason names the wanted name and what the certificate offers', (t) => {
+  const result = checkServerName(leaf, 'other.example.com');
+  t.false(result.ok);
+  if (!result.ok) {
+    t.is(result.reason, 'CN=not-a-san.example is not valid for other.example.com; it names DNS:www.example.com, ' +
+      'DNS:*.api.example.com, DNS:Upper.Example.ORG, DNS:xn--bcher-kva.example, DNS:trailing.example., ' +
+      'IP:192.0.2.7 and 1 more');
+  }
+});
+
+test('the common name is never used, even without a SAN', (t) => {
+  const noSan = makeLeaf({ commonName: 'only-cn.example', dns: [], ip: [] });
+  const result = checkServerName(noSan.certificate, 'only-cn.example');
+  t.false(result.ok);
+  if (!result.ok) t.regex(result.reason, /has no subjectAltName, and the common name is not used/);
+});
+
+test('wildcards: whole left-most label only, at least two labels under it, never IPs', (t) => {
+  t.true(dnsNameMatches('*.example.com', 'a.example.com'));
+  t.false(dnsNameMatches('*.example.com', 'example.com'));
+  t.false(dnsNameMatches('*.com', 'example.com'));
+  t.false(dnsNameMatches('*', 'com'));
+  t.false(dnsNameMatches('ba*.example.com', 'baz.example.com'));
+  t.false(dnsNameMatches('xn--*-1b3c148a.example.com', 'xn--bliss-1b3c148a.example.com'));
+  t.false(dnsNameMatches('a.*.example.com', 'a.b.example.com'));
+  t.false(dnsNameMatches('*.0.2.7', '192.0.2.7'));
+  const ipInDns = makeLeaf({ dns: ['8.8.8.8'] }).certificate;
+  t.false(checkServerName(ipInDns, '8.8.8.8').ok);
+});
+
+test('ipToBytes handles both families and the embedded IPv4 form', (t) => {
+  t.deepEqual(ipToBytes('10.1.2.3'), Buffer.from([10, 1, 2, 3]));
+  t.is(ipToBytes('::1').toString('hex'), '00000000000000000000000000000001');
+  t.is(ipToBytes('::ffff:192.0.2.1').toString('hex'), '00000000000000000000ffffc0000201');
+  t.is(ipToBytes('fe80::1:2').toString('hex'), 'fe800000000000000000000000010002');
+});
