@@ -78,7 +78,8 @@ async function transfer(connect: () => Duplex, direction: Direction, length: num
     const cpuStart = process.cpuUsage();
     const start = process.hrtime.bigint();
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('bulk transfer timed out')), TRANSFER_TIMEOUT_MS);
+      const timer = setTimeout(() => reject(new Error('bulk transfer timed out')),
+        TRANSFER_TIMEOUT_MS);
       const done = (error?: Error): void => {
         clearTimeout(timer);
         socket.removeAllListeners('data');

@@ -17,7 +17,9 @@ export interface CertPaths {
   origin: string;
 }
 
-const NAMES = ['ca.pem', 'server.pem', 'server-key.pem', 'client-ecdsa.pem', 'client-ecdsa-key.pem'];
+const NAMES = [
+  'ca.pem', 'server.pem', 'server-key.pem', 'client-ecdsa.pem', 'client-ecdsa-key.pem',
+];
 
 export function findCerts(): { certs: CertPaths; cleanup: () => void } {
   const dir = path.join(projectRoot(), 'certs');

@@ -23,7 +23,8 @@ export type Connector = () => Duplex;
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
-export async function runHandshakeLoop(connect: Connector, limits: LoopLimits): Promise<LoopResult> {
+export async function runHandshakeLoop(connect: Connector,
+  limits: LoopLimits): Promise<LoopResult> {
   for (let i = 0; i < limits.warmup; i++) await handshakeOnce(connect);
 
   const cpuStart = process.cpuUsage();

@@ -36,7 +36,8 @@ export class Paired {
   }
 
   row(name: string, unit: string): Row {
-    const pick = (values: number[]): number | undefined => (values.length ? median(values) : undefined);
+    const pick = (values: number[]): number | undefined =>
+      (values.length ? median(values) : undefined);
     return {
       name, unit,
       ours: pick(this.#values.ours),
@@ -55,7 +56,8 @@ export function machineLine(): string {
   const cpus = os.cpus();
   const model = cpus[0]?.model.replace(/\s+/g, ' ').trim() ?? 'unknown CPU';
   const { node, openssl } = process.versions;
-  return `${model}, ${cpus.length} cores, Node ${node}, OpenSSL ${openssl}, ${os.platform()} ${os.arch()}`;
+  const system = `${os.platform()} ${os.arch()}`;
+  return `${model}, ${cpus.length} cores, Node ${node}, OpenSSL ${openssl}, ${system}`;
 }
 
 export function renderTable(rows: Row[]): string {
@@ -69,7 +71,9 @@ export function renderTable(rows: Row[]): string {
     const padded = cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i])));
     return `| ${padded.join(' | ')} |`;
   };
-  const rule = `|${widths.map((w, i) => (i < 2 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  // Markdown: text columns left-aligned, numbers right-aligned.
+  const dashes = widths.map((w, i) => (i < 2 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`));
+  const rule = `|${dashes.join('|')}|`;
   return [line(header), rule, ...lines.map(line)].join('\n');
 }
 

@@ -20,7 +20,7 @@ const HELP = `usage: npm run bench -- [flags]
 
   --only=NAMES       comma-separated, of: ${Object.keys(BENCHMARKS).join(', ')} (default: all)
   --scale=F          multiplies bulk size and handshake time (default 1)
-  --rounds=N         paired rounds per measurement; medians are reported (default 5)
+  --rounds=N         paired rounds per measurement; medians are reported (default 7)
   --mib=N            MiB per bulk transfer, before --scale (default 64)
   --seconds=S        seconds per timed handshake run, before --scale (default 1)
   --direction=D      bulk direction: send, receive or both (default both)
@@ -36,7 +36,7 @@ function parse(): { only: string[]; ctx: Omit<BenchContext, 'certs' | 'pems'> } 
     options: {
       only: { type: 'string' },
       scale: { type: 'string', default: '1' },
-      rounds: { type: 'string', default: '5' },
+      rounds: { type: 'string', default: '7' },
       mib: { type: 'string', default: '64' },
       seconds: { type: 'string', default: '1' },
       direction: { type: 'string', default: 'both' },

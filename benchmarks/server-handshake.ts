@@ -1,6 +1,6 @@
 // Server full handshakes per second: our createServer and node:tls's, each in this process,
-// served in turn to the same node:tls client in a peer process, with and without a client
-// certificate.
+// served in turn to the same node:tls client in a peer process (one SecureContext for all
+// its connections), with and without a client certificate.
 
 import type { BenchContext } from './context';
 import type { LoopLimits } from './handshake-loop';

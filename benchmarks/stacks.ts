@@ -76,7 +76,8 @@ export interface ServerSetup {
   onSecure(socket: Duplex, authorized: boolean): void;
 }
 
-export function startServer(stack: StackName, pems: Pems, setup: ServerSetup): Promise<RunningServer> {
+export function startServer(stack: StackName, pems: Pems,
+  setup: ServerSetup): Promise<RunningServer> {
   const options = {
     cert: pems.serverCert,
     key: pems.serverKey,
