@@ -6,7 +6,7 @@
 import test, { type ExecutionContext } from 'ava';
 import * as crypto from 'node:crypto';
 import {
-  EarlySecret, certificateVerifyContent, finishedKey, hkdfExpandLabel, resumptionPsk,
+  EarlySecret, certificateVerifyContent, deriveSecret, finishedKey, hkdfExpandLabel, resumptionPsk,
   trafficKeys, verifyData, type TrafficKeys,
 } from '../../lib/crypto/key-schedule';
 import { NodeCryptoProvider } from '../../lib/crypto/node-provider';
@@ -97,6 +97,10 @@ const CASES: HandshakeCase[] = [
     serverFlight: ['EncryptedExtensions', 'CertificateRequest', 'Certificate', 'CertificateVerify', 'Finished'],
     clientFlight: ['Certificate', 'CertificateVerify', 'Finished'],
     serverScheme: 'ecdsa_secp256r1_sha256', clientScheme: 'rsa_pss_rsae_sha256' },
+  // Compatibility mode: a legacy session id and change_cipher_spec records, same key schedule.
+  { section: 7, group: 'x25519', hello: 0,
+    serverFlight: ['EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished'],
+    clientFlight: ['Finished'], serverScheme: 'rsa_pss_rsae_sha256' },
 ];
 
 interface Derived {
@@ -252,8 +256,10 @@ for (const c of CASES) {
   test(`section ${c.section}: every record seals to the trace's bytes and opens to its payload`, (t) => {
     const keys = runKeySchedule(t, c);
     const tr = new Trace(c.section);
-    checkRecords(t, tr, 'server', keys.serverHandshake, keys.serverApplication);
-    checkRecords(t, tr, 'client', keys.clientHandshake, keys.clientApplication);
+    checkRecords(t, tr, 'server', [{ keys: keys.serverHandshake, records: 1 },
+      { keys: keys.serverApplication, records: Infinity }]);
+    checkRecords(t, tr, 'client', [{ keys: keys.clientHandshake, records: 1 },
+      { keys: keys.clientApplication, records: Infinity }]);
   });
 }
 
@@ -261,19 +267,27 @@ const RECORD_TYPES: Record<string, number> = {
   'send handshake record:': ContentType.handshake,
   'send application_data record:': ContentType.application_data,
   'send alert record:': ContentType.alert,
+  'send change_cipher_spec record:': ContentType.change_cipher_spec,
 };
+
+/** A set of record keys and how many protected records it covers (the last one: all the rest). */
+interface Epoch {
+  keys: TrafficKeys;
+  records: number;
+}
 
 /**
  * Walks one side's records in trace order. Plaintext records are rebuilt with plaintextRecord;
- * the first protected record uses the handshake keys, the rest the application keys, with
- * sequence numbers counted by our sealer and opener. All records, deframed from one stream
- * fed a byte at a time, come back whole.
+ * protected ones are sealed and opened with the keys of their epoch, sequence numbers counted
+ * from zero by a fresh sealer and opener per epoch. All records, deframed from one stream fed a
+ * byte at a time, come back whole.
  */
-function checkRecords(t: ExecutionContext, tr: Trace, side: 'client' | 'server',
-  handshake: TrafficKeys, application: TrafficKeys): void {
+function checkRecords(t: ExecutionContext, tr: Trace, side: 'client' | 'server', epochs: Epoch[]): void {
   const steps = tr.section.steps.filter((s) => s.side === side && s.action in RECORD_TYPES);
   let sealer: RecordSealer | undefined;
   let opener: RecordOpener | undefined;
+  let epoch = -1;
+  let leftInEpoch = 0;
   let protectedCount = 0;
   const wire: Buffer[] = [];
 
@@ -283,27 +297,31 @@ function checkRecords(t: ExecutionContext, tr: Trace, side: 'client' | 'server',
     const type = RECORD_TYPES[step.action];
     wire.push(complete);
 
+    // change_cipher_spec stays in the clear in compatibility mode (RFC 8446, Section 5).
     if (complete[0] !== ContentType.application_data) {
-      t.is(protectedCount, 0, `${side}: plaintext record after keys are installed`);
+      t.true(protectedCount === 0 || type === ContentType.change_cipher_spec,
+        `${side}: plaintext record after keys are installed`);
       sameHex(t, Buffer.concat(plaintextRecord(type, payload, complete.readUInt16BE(1))), complete,
         `${side} plaintext record`);
       continue;
     }
 
-    // New keys, with sequence numbers from zero, for the first and the second protected record.
-    if (protectedCount <= 1) {
-      const keys = protectedCount === 0 ? handshake : application;
-      sealer = new RecordSealer(provider, suite, keys);
-      opener = new RecordOpener(provider, suite, keys);
+    if (leftInEpoch === 0 && epoch < epochs.length - 1) {
+      epoch++;
+      leftInEpoch = epoch === epochs.length - 1 ? Infinity : epochs[epoch].records;
+      sealer = new RecordSealer(provider, suite, epochs[epoch].keys);
+      opener = new RecordOpener(provider, suite, epochs[epoch].keys);
     }
+    leftInEpoch--;
     protectedCount++;
+    const what = `${side} protected record ${protectedCount} (${step.action})`;
     const sealed = Buffer.concat((sealer as RecordSealer).seal(type, [payload], payload.length));
-    sameHex(t, sealed, complete, `${side} protected record ${protectedCount} (${step.action})`);
+    sameHex(t, sealed, complete, what);
     const opened = (opener as RecordOpener).open(complete.subarray(0, 5), complete.subarray(5));
-    t.is(opened.type, type, `${side} record ${protectedCount} content type`);
-    sameHex(t, opened.content, payload, `${side} record ${protectedCount} content`);
+    t.is(opened.type, type, `${what}: content type`);
+    sameHex(t, opened.content, payload, `${what}: content`);
   }
-  t.true(protectedCount >= 2, `${side} sent protected records under both key sets`);
+  t.is(epoch, epochs.length - 1, `${side} sent protected records under every key set`);
 
   const deframer = new Deframer();
   const stream = Buffer.concat(wire);
@@ -315,6 +333,79 @@ function checkRecords(t: ExecutionContext, tr: Trace, side: 'client' | 'server',
   t.deepEqual(out.map((b) => b.toString('hex')), wire.map((b) => b.toString('hex')), `${side} deframed records`);
   t.is(deframer.buffered, 0);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Section 4: the resumed handshake with 0-RTT, keyed by the ticket of section 3.
+
+test('section 4: PSK key schedule, early data keys, Finished and every record match the trace', (t) => {
+  const s3 = new Trace(3);
+  const tr = new Trace(4);
+  const nst = decodeNewSessionTicket(body(s3.message('server', 'NewSessionTicket')));
+  const psk = resumptionPsk(provider, suite,
+    s3.value('client', 'derive secret "tls13 res master"', 'expanded'), nst.ticketNonce);
+  const early = new EarlySecret(provider, suite, psk);
+  sameHex(t, early.earlySecret, tr.value('client', 'extract secret "early"', 'secret'), 'early secret');
+
+  // The ClientHello in the transcript is the one sent, binders included.
+  const clientHello = tr.value('client', 'send handshake record:', 'payload', 0);
+  t.is(clientHello.length, 512);
+  t.true(clientHello.subarray(0, 477).equals(tr.message('client', 'ClientHello')));
+  const transcript = new Transcript(provider);
+  transcript.add(clientHello);
+  transcript.start(suite);
+  const helloHash = transcript.hash();
+  sameHex(t, helloHash, tr.value('client', 'derive secret "tls13 c e traffic"', 'hash'), 'hash of ClientHello');
+  const clientEarly = deriveSecret(provider, suite, early.earlySecret, 'c e traffic', helloHash);
+  sameHex(t, clientEarly, tr.value('client', 'derive secret "tls13 c e traffic"', 'expanded'), 'c e traffic');
+  sameHex(t, deriveSecret(provider, suite, early.earlySecret, 'e exp master', helloHash),
+    tr.value('client', 'derive secret "tls13 e exp master"', 'expanded'), 'e exp master');
+  const earlyKeys = trafficKeys(provider, suite, clientEarly);
+  sameHex(t, earlyKeys.key, tr.value('client', 'derive write traffic keys for early application data', 'key expanded'),
+    'early key');
+  sameHex(t, earlyKeys.iv, tr.value('client', 'derive write traffic keys for early application data', 'iv expanded'),
+    'early iv');
+
+  const shared = x25519Secret(tr.value('client', 'create an ephemeral', 'private key'),
+    tr.value('client', 'create an ephemeral', 'public key'), tr.value('server', 'create an ephemeral', 'public key'));
+  sameHex(t, shared, tr.value('server', 'extract secret "handshake"', 'IKM'), 'shared secret');
+  const hs = early.handshakeSecret(shared);
+  sameHex(t, hs.handshakeSecret, tr.value('server', 'extract secret "handshake"', 'secret'), 'handshake secret');
+
+  transcript.add(tr.message('server', 'ServerHello'));
+  const hsTraffic = hs.trafficSecrets(transcript.hash());
+  sameHex(t, hsTraffic.client, tr.value('server', 'derive secret "tls13 c hs traffic"', 'expanded'), 'c hs traffic');
+  sameHex(t, hsTraffic.server, tr.value('server', 'derive secret "tls13 s hs traffic"', 'expanded'), 's hs traffic');
+  const master = hs.masterSecret();
+  sameHex(t, master.masterSecret, tr.value('server', 'extract secret "master"', 'secret'), 'master secret');
+
+  // No Certificate or CertificateVerify: the PSK authenticates the server.
+  transcript.add(tr.message('server', 'EncryptedExtensions'));
+  sameHex(t, verifyData(provider, suite, hsTraffic.server, transcript.hash()),
+    tr.value('server', 'calculate finished', 'finished'), 'server verify_data');
+  transcript.add(tr.message('server', 'Finished'));
+  const app = master.applicationSecrets(transcript.hash());
+  sameHex(t, app.client, tr.value('server', 'derive secret "tls13 c ap traffic"', 'expanded'), 'c ap traffic');
+  sameHex(t, app.server, tr.value('server', 'derive secret "tls13 s ap traffic"', 'expanded'), 's ap traffic');
+  sameHex(t, app.exporter, tr.value('server', 'derive secret "tls13 exp master"', 'expanded'), 'exp master');
+
+  // EndOfEarlyData joins the transcript before the client Finished.
+  const endOfEarlyData = tr.message('client', 'EndOfEarlyData');
+  t.is(endOfEarlyData.toString('hex'), '05000000');
+  transcript.add(endOfEarlyData);
+  sameHex(t, verifyData(provider, suite, hsTraffic.client, transcript.hash()),
+    tr.value('client', 'calculate finished', 'finished'), 'client verify_data');
+  transcript.add(tr.message('client', 'Finished'));
+  sameHex(t, master.resumptionMasterSecret(transcript.hash()),
+    tr.value('client', 'derive secret "tls13 res master"', 'expanded'), 'resumption master secret');
+
+  const keys = (secret: Buffer): TrafficKeys => trafficKeys(provider, suite, secret);
+  // Client: early data and EndOfEarlyData under the early keys, Finished under the handshake
+  // keys, then application data and the alert.
+  checkRecords(t, tr, 'client', [{ keys: earlyKeys, records: 2 }, { keys: keys(hsTraffic.client), records: 1 },
+    { keys: keys(app.client), records: Infinity }]);
+  checkRecords(t, tr, 'server', [{ keys: keys(hsTraffic.server), records: 1 },
+    { keys: keys(app.server), records: Infinity }]);
+});
 
 // ---------------------------------------------------------------------------------------------
 // Every HKDF-Expand-Label step in the traces: the info our label code builds and its output.
@@ -567,6 +658,63 @@ test('section 6: CertificateRequest and both certificates decode and re-encode',
     sameHex(t, encodeCertificateVerify(cv), cvRaw, `${side} CertificateVerify re-encoded`);
   }
   t.is(schemeByName('rsa_pss_rsae_sha256')?.code, 0x0804);
+});
+
+const CODECS: Record<number, { name: string; decode: (body: Buffer) => unknown; encode: (m: never) => Buffer }> = {
+  1: { name: 'ClientHello', decode: decodeClientHello, encode: encodeClientHello },
+  2: { name: 'ServerHello', decode: decodeServerHello, encode: encodeServerHello },
+  4: { name: 'NewSessionTicket', decode: decodeNewSessionTicket, encode: encodeNewSessionTicket },
+  8: { name: 'EncryptedExtensions', decode: decodeEncryptedExtensions, encode: encodeEncryptedExtensions },
+  11: { name: 'Certificate', decode: decodeCertificate, encode: encodeCertificate },
+  13: { name: 'CertificateRequest', decode: decodeCertificateRequest, encode: encodeCertificateRequest },
+  15: { name: 'CertificateVerify', decode: decodeCertificateVerify, encode: encodeCertificateVerify },
+  20: { name: 'Finished', decode: (b) => decodeFinished(b, 32), encode: encodeFinished },
+};
+
+test('every handshake message sent in sections 3 to 7 decodes and re-encodes to the same bytes', (t) => {
+  const seen = new Map<string, number>();
+  for (const n of [3, 4, 5, 6, 7]) {
+    const tr = new Trace(n);
+    for (const side of ['client', 'server'] as const) {
+      for (const step of tr.steps(side, 'send handshake record:')) {
+        const payload = step.values.get('payload') as Buffer;
+        // A record may carry several messages: walk their headers.
+        for (let at = 0; at < payload.length;) {
+          const type = payload[at];
+          const length = payload.readUIntBE(at + 1, 3);
+          const raw = payload.subarray(at, at + 4 + length);
+          at += 4 + length;
+          if (type === 5) {
+            t.is(length, 0, 'EndOfEarlyData is empty');
+            continue;
+          }
+          const codec = CODECS[type];
+          if (!codec) return t.fail(`section ${n}: unexpected handshake type ${type}`);
+          const where = `section ${n}, ${side} ${codec.name}`;
+          const decoded = codec.decode(raw.subarray(4));
+          sameHex(t, codec.encode(decoded as never), raw, where);
+          seen.set(codec.name, (seen.get(codec.name) ?? 0) + 1);
+        }
+      }
+    }
+  }
+  // Each section's ClientHello and ServerHello (two of each in section 5), every server flight,
+  // the client Finished of each section and the two client Certificates of section 6.
+  t.deepEqual(Object.fromEntries([...seen].sort()), {
+    Certificate: 5, CertificateRequest: 1, CertificateVerify: 5, ClientHello: 6, EncryptedExtensions: 5,
+    Finished: 10, NewSessionTicket: 1, ServerHello: 6,
+  });
+});
+
+test('section 4: the resumed ClientHello carries pre_shared_key last, and the ServerHello selects identity 0', (t) => {
+  const tr = new Trace(4);
+  const ch = decodeClientHello(body(tr.value('client', 'send handshake record:', 'payload', 0)));
+  const last = ch.extensions[ch.extensions.length - 1];
+  t.is(last.type, 0x0029);
+  t.deepEqual(ch.extensions.map((e) => e.type).filter((type) => type === 0x002a), [0x002a]);
+  const sh = decodeServerHello(body(tr.message('server', 'ServerHello')));
+  const psk = sh.extensions.find((e) => e.type === 0x0029);
+  t.is(psk?.data.toString('hex'), '0000');
 });
 
 test('the parser found the sections, steps and values it needs', (t) => {
