@@ -1,0 +1,66 @@
+// x509-limbo (C2SP) path-validation cases through verifyCertificateChain. The suite lives in
+// the shared checkout next to this repository, at ../shared/x509-limbo/limbo.json.
+import test from 'ava';
+
+import { LIMBO_PATH, limboAvailable, runLimbo, type LimboOutcome } from './limbo-run';
+
+// Cases where our answer differs from the suite's, each on purpose. Keep this list short and
+// every entry explained; the test below fails if any other case goes wrong.
+export const KNOWN_DIFFERENCES: Readonly<Record<string, string>> = {
+  'webpki::cn::not-in-san':
+    'a common name outside the SANs is a CA/B Forum issuance rule (BR 7.1.4.3); RFC 9525 clients ' +
+    'ignore the CN, and the suite itself expects SUCCESS for rfc5280::nc::* and ' +
+    'webpki::san::leftmost-wildcard-san whose CN=example.com is not a SAN either',
+  'webpki::cn::punycode-not-in-san': 'as webpki::cn::not-in-san',
+  'webpki::cn::utf8-vs-punycode-mismatch': 'as webpki::cn::not-in-san',
+  'webpki::cn::ipv4-leading-zeros-mismatch': 'as webpki::cn::not-in-san',
+  'webpki::cn::ipv6-non-rfc5952-mismatch': 'as webpki::cn::not-in-san',
+  'webpki::san::public-suffix-private-namespace-wildcard-san':
+    'refusing *.s3.amazonaws.com needs the Public Suffix List, which we do not ship; *.com and * ' +
+    'are refused by the two-label rule',
+  'rfc5280::aki::cross-signed-root-missing-aki':
+    'a trust anchor is trusted for its name and key; requiring an AKI on a cross-signed anchor ' +
+    'would also fail cve::cve-2024-0567, whose anchor has none',
+  'pathlen::validation-ignores-pathlen-in-leaf':
+    'its leaf is a CA certificate (cA TRUE, keyUsage keyCertSign only), which the Web PKI refuses ' +
+    'as an end entity (webpki::ca-as-leaf); RFC 5280 alone would accept it',
+};
+
+function summarize(outcomes: LimboOutcome[]): { right: number; wrong: LimboOutcome[] } {
+  const wrong = outcomes.filter((o) => o.expected !== o.actual);
+  return { right: outcomes.length - wrong.length, wrong };
+}
+
+test('the x509-limbo suite is present', (t) => {
+  t.true(limboAvailable(), `x509-limbo cases not found at ${LIMBO_PATH}; the suite is expected in ` +
+    'the shared checkout beside this repository (../shared/x509-limbo/limbo.json)');
+});
+
+test('every x509-limbo case outside the known differences comes out right', (t) => {
+  if (!limboAvailable()) return t.fail(`missing ${LIMBO_PATH}`);
+  const { wrong } = summarize(runLimbo());
+  const unexpected = wrong.filter((o) => !KNOWN_DIFFERENCES[o.id]);
+  t.deepEqual(unexpected.map((o) => `${o.id}: expected ${o.expected}, got ${o.detail}`), []);
+  const stale = Object.keys(KNOWN_DIFFERENCES).filter((id) => !wrong.some((o) => o.id === id));
+  t.deepEqual(stale, [], 'cases listed as differences that now come out right');
+});
+
+test('x509-limbo: the pass rate over the cases that need no CRL is reported', (t) => {
+  if (!limboAvailable()) return t.fail(`missing ${LIMBO_PATH}`);
+  const outcomes = runLimbo();
+  const { right } = summarize(outcomes);
+  const rate = (100 * right) / outcomes.length;
+  t.log(`x509-limbo: ${right} of ${outcomes.length} non-CRL cases right (${rate.toFixed(1)} %)`);
+  t.true(outcomes.length >= 120);
+  t.true(rate >= 90);
+});
+
+// The goal is 95 %. With the differences above we reach 93.7 %; the remaining cases conflict
+// with others in the suite (see KNOWN_DIFFERENCES), so this stays a known failure until the
+// profile decisions change. ava reports it as "known failure" and flags it once it passes.
+test.failing('x509-limbo: at least 95 % of the non-CRL cases come out right', (t) => {
+  if (!limboAvailable()) return t.fail(`missing ${LIMBO_PATH}`);
+  const outcomes = runLimbo();
+  const { right } = summarize(outcomes);
+  t.true(right / outcomes.length >= 0.95, `${right} of ${outcomes.length}`);
+});
