@@ -1,0 +1,163 @@
+// ClientHellos built byte by byte and written to a raw TCP socket on 127.0.0.1: each bad one gets
+// its alert on the wire (one plaintext alert record, then the end), a tlsClientError with a
+// stable code, and the server goes on to complete the next, good handshake.
+
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import test, { type ExecutionContext } from 'ava';
+import * as ext from '../../lib/messages/extensions';
+import { encodeClientHello } from '../../lib/messages/hello';
+import {
+  AlertDescription, CipherSuite, ContentType, ExtensionType as E, NamedGroup, ProtocolVersion,
+  SignatureScheme,
+} from '../../lib/protocol/registry';
+import { LOOPBACK, readCert, startTestServer, type TestServer } from './helpers';
+
+interface HelloParts {
+  /** supported_versions; null leaves the extension out. */
+  versions?: number[] | null;
+  groups?: number[];
+  shares?: Array<{ group: number; keyExchange: Buffer }>;
+  sessionId?: Buffer;
+  extra?: ext.Extension[];
+}
+
+function x25519Share(): { group: number; keyExchange: Buffer } {
+  const { publicKey } = generateKeyPairSync('x25519');
+  return { group: NamedGroup.x25519, keyExchange: publicKey.export({ format: 'der', type: 'spki' }).subarray(-32) };
+}
+
+/** A ClientHello handshake message (header included) that our server would accept as it is. */
+function clientHello(parts: HelloParts = {}): Buffer {
+  const versions = parts.versions === undefined ? [ProtocolVersion.TLS1_3] : parts.versions;
+  const extensions: ext.Extension[] = [
+    { type: E.supported_groups, data: ext.namedGroupList.encode(parts.groups ?? [NamedGroup.x25519]) },
+    { type: E.signature_algorithms, data: ext.signatureSchemeList.encode([SignatureScheme.ecdsa_secp256r1_sha256]) },
+    { type: E.key_share, data: ext.keyShareClientHello.encode(parts.shares ?? [x25519Share()]) },
+  ];
+  if (versions) extensions.push({ type: E.supported_versions, data: ext.supportedVersionsList.encode(versions) });
+  extensions.push(...(parts.extra ?? []));
+  return encodeClientHello({
+    legacyVersion: ProtocolVersion.TLS1_2,
+    random: randomBytes(32),
+    legacySessionId: parts.sessionId ?? randomBytes(32),
+    cipherSuites: [CipherSuite.TLS_AES_128_GCM_SHA256],
+    legacyCompressionMethods: Buffer.of(0),
+    extensions,
+  });
+}
+
+function handshakeRecord(message: Buffer): Buffer {
+  const header = Buffer.of(ContentType.handshake, 0x03, 0x01, message.length >> 8, message.length & 0xff);
+  return Buffer.concat([header, message]);
+}
+
+/** Writes `bytes` and gathers what comes back until the server ends the connection. */
+function exchange(port: number, bytes: Buffer, enough?: (received: Buffer) => boolean): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: LOOPBACK, port });
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no end after ${Buffer.concat(chunks).toString('hex')}`));
+    }, 10_000);
+    const finish = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(Buffer.concat(chunks));
+    };
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      if (enough?.(Buffer.concat(chunks))) finish();
+    });
+    socket.on('error', finish);
+    socket.on('close', finish);
+    socket.write(bytes);
+  });
+}
+
+/** A good handshake by node:tls, to show the server still serves. */
+async function goodHandshake(t: ExecutionContext, server: TestServer): Promise<void> {
+  const secure = server.nextSecure();
+  const client = tls.connect({
+    host: LOOPBACK, port: server.port, servername: 'localhost', ca: readCert('ca.pem'), minVersion: 'TLSv1.3',
+  });
+  t.teardown(() => client.destroy());
+  await new Promise<void>((resolve, reject) => {
+    client.once('secureConnect', resolve);
+    client.once('error', reject);
+  });
+  t.is((await secure).getProtocol(), 'TLSv1.3');
+}
+
+const cases: Array<[string, () => Buffer, keyof typeof AlertDescription, string]> = [
+  ['no supported_versions', () => clientHello({ versions: null }), 'protocol_version', 'ERR_TLS13_PROTOCOL_VERSION'],
+  ['only TLS 1.2 in supported_versions', () => clientHello({ versions: [ProtocolVersion.TLS1_2] }),
+    'protocol_version', 'ERR_TLS13_PROTOCOL_VERSION'],
+  ['supported_groups twice', () => clientHello({
+    extra: [{ type: E.supported_groups, data: ext.namedGroupList.encode([NamedGroup.x25519]) }],
+  }), 'illegal_parameter', 'ERR_TLS13_ILLEGAL_PARAMETER'],
+  ['a key share for a group not in supported_groups', () => clientHello({
+    groups: [NamedGroup.secp256r1],
+  }), 'illegal_parameter', 'ERR_TLS13_ILLEGAL_PARAMETER'],
+  ['a message cut inside its extensions', () => {
+    // The handshake length says what is there; the extensions block inside says more.
+    const whole = clientHello();
+    const cut = whole.subarray(0, whole.length - 10);
+    cut.writeUIntBE(cut.length - 4, 1, 3);
+    return cut;
+  }, 'decode_error', 'ERR_TLS13_DECODE_ERROR'],
+];
+
+for (const [what, hello, alert, code] of cases) {
+  test(`a ClientHello with ${what}: ${alert} (${AlertDescription[alert]})`, async (t) => {
+    const server = await startTestServer(t);
+    const refused = server.nextClientError();
+    const received = await exchange(server.port, handshakeRecord(hello()));
+    // One fatal alert in a plaintext record, then the end of the connection.
+    t.deepEqual([...received], [ContentType.alert, 0x03, 0x03, 0x00, 0x02, 2, AlertDescription[alert]]);
+    const error = await refused;
+    t.is(error.code, code);
+    t.is(server.clientErrors.length, 1);
+    t.true(server.records.some((r) => r.kind === 'alert' && r.direction === 'sent' && r.alert === alert));
+    await goodHandshake(t, server);
+  });
+}
+
+/** The content types of the whole records in `bytes`. */
+function recordTypes(bytes: Buffer): number[] {
+  const types: number[] = [];
+  for (let at = 0; at + 5 <= bytes.length;) {
+    const length = bytes.readUInt16BE(at + 3);
+    if (at + 5 + length > bytes.length) break;
+    types.push(bytes[at]);
+    at += 5 + length;
+  }
+  return types;
+}
+
+test('a ClientHello with a session id gets the dummy ChangeCipherSpec after ServerHello', async (t) => {
+  const server = await startTestServer(t);
+  const received = await exchange(server.port, handshakeRecord(clientHello({ sessionId: randomBytes(32) })),
+    (bytes) => recordTypes(bytes).length >= 3);
+  t.deepEqual(recordTypes(received).slice(0, 3),
+    [ContentType.handshake, ContentType.change_cipher_spec, ContentType.application_data]);
+});
+
+test('a ClientHello without a session id gets no ChangeCipherSpec', async (t) => {
+  const server = await startTestServer(t);
+  const received = await exchange(server.port, handshakeRecord(clientHello({ sessionId: Buffer.alloc(0) })),
+    (bytes) => recordTypes(bytes).length >= 2);
+  t.deepEqual(recordTypes(received).slice(0, 2), [ContentType.handshake, ContentType.application_data]);
+});
+
+test('five bad ClientHellos in a row, then a good handshake', async (t) => {
+  const server = await startTestServer(t);
+  for (const [, hello, alert] of cases) {
+    const received = await exchange(server.port, handshakeRecord(hello()));
+    t.is(received[6], AlertDescription[alert]);
+  }
+  t.deepEqual(server.clientErrors.map((e) => e.code), cases.map(([, , , code]) => code));
+  await goodHandshake(t, server);
+});
