@@ -1,5 +1,6 @@
 // Runs the benchmarks and prints one table. `npm run bench -- --help` lists the flags.
 
+import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchBulk } from './bulk';
 import { findCerts } from './certs';
@@ -112,7 +113,9 @@ async function main(): Promise<void> {
     const took = ((Date.now() - started) / 1e3).toFixed(0);
     process.stdout.write(`\n${machineLine()}\n`);
     process.stdout.write(`certificates: ${certs.origin}, ECDSA P-256; key exchange X25519; `
-      + `AES-128-GCM; ${ctx.rounds} paired rounds, medians; ${took} s\n\n`);
+      + `AES-128-GCM; ${ctx.rounds} paired rounds, medians; ${took} s; `
+      // Other work on the machine moves absolute figures far more than ratios.
+      + `load average ${os.loadavg()[0].toFixed(1)} at the end\n\n`);
     process.stdout.write(`${renderTable(rows)}\n`);
   } finally {
     cleanup();
