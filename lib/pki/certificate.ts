@@ -32,7 +32,7 @@ import { formatIp, type GeneralName } from './general-name';
 import { type DistinguishedName, lastAttribute, namesEqual, nameToText, parseName } from './name';
 import { Oid } from './oids';
 import { decodePem, looksLikePem } from './pem';
-import { type KeyKind, type NamedCurve, parsePublicKeyInfo } from './public-key';
+import { type KeyKind, type NamedCurve, parsePublicKeyInfo, publicKeyObject } from './public-key';
 import {
   fingerprint256,
   parseSignatureAlgorithm,
@@ -68,7 +68,6 @@ export class Certificate {
   readonly subjectText: string;
   readonly issuerText: string;
   readonly spki: Buffer;
-  readonly publicKey: KeyObject;
   readonly keyKind: KeyKind;
   readonly namedCurve?: NamedCurve;
   readonly keyBits?: number;
@@ -100,6 +99,7 @@ export class Certificate {
   readonly encodingIssues: readonly string[];
 
   #x509: X509Certificate | undefined;
+  #publicKey: KeyObject | undefined;
   #fingerprint256: string | undefined;
   // Outcome of signature checks by issuer; certificates are cached, so this spans handshakes.
   readonly #issuedBy = new WeakMap<Certificate, boolean>();
@@ -131,7 +131,6 @@ export class Certificate {
 
     this.spki = parts.spki.raw;
     const key = parsePublicKeyInfo(parts.spki);
-    this.publicKey = key.publicKey;
     this.keyKind = key.keyKind;
     if (key.namedCurve) this.namedCurve = key.namedCurve;
     if (key.keyBits !== undefined) this.keyBits = key.keyBits;
@@ -165,6 +164,21 @@ export class Certificate {
   get x509(): X509Certificate {
     this.#x509 ??= new X509Certificate(this.der);
     return this.#x509;
+  }
+
+  /** The subject's key; built on first use, throws DecodeError if OpenSSL refuses the key. */
+  get publicKey(): KeyObject {
+    this.#publicKey ??= publicKeyObject(this.spki, this.keyKind);
+    return this.#publicKey;
+  }
+
+  /** Whether the key can be turned into a KeyObject at all. */
+  get hasUsableKey(): boolean {
+    try {
+      return this.publicKey !== undefined;
+    } catch {
+      return false;
+    }
   }
 
   get fingerprint256(): string {
@@ -201,7 +215,8 @@ export class Certificate {
   isSignedBy(issuer: Certificate): boolean {
     let verdict = this.#issuedBy.get(issuer);
     if (verdict === undefined) {
-      verdict = verifySignature(this.signature, this.tbs, this.signatureValue, issuer.publicKey);
+      verdict = issuer.hasUsableKey &&
+        verifySignature(this.signature, this.tbs, this.signatureValue, issuer.publicKey);
       this.#issuedBy.set(issuer, verdict);
     }
     return verdict;

@@ -15,7 +15,6 @@ export type KeyKind = 'rsa' | 'rsa-pss' | 'ec' | 'ed25519' | 'ed448';
 export type NamedCurve = 'P-256' | 'P-384' | 'P-521';
 
 export interface PublicKeyInfo {
-  publicKey: KeyObject;
   keyKind: KeyKind;
   namedCurve?: NamedCurve;
   keyBits?: number;
@@ -43,7 +42,11 @@ export function unsupportedKey(message: string): TlsConfigError {
   return new TlsConfigError('ERR_TLS13_UNSUPPORTED_KEY', message);
 }
 
-/** Reads a SubjectPublicKeyInfo element and turns it into a KeyObject. */
+/**
+ * Reads a SubjectPublicKeyInfo element: the kind of key, its curve or modulus size. Turning it
+ * into a KeyObject costs more than the rest of parsing a certificate, so that waits for
+ * `publicKeyObject`, called when a signature is to be checked.
+ */
 export function parsePublicKeyInfo(tlv: Tlv, what = 'certificate public key'): PublicKeyInfo {
   const parts = tlv.tag === UniversalTag.sequence ? children(tlv) : [];
   const alg = parts[0]?.tag === UniversalTag.sequence ? children(parts[0]) : [];
@@ -54,19 +57,34 @@ export function parsePublicKeyInfo(tlv: Tlv, what = 'certificate public key'): P
   if (parts[1].value[0] !== 0) throw new DecodeError(`${what}: key BIT STRING has unused bits`);
 
   const oid = decodeOid(alg[0].value);
-  const params = alg[1];
-  const described = describeAlgorithm(oid, params, what);
-  let publicKey: KeyObject;
+  const described = describeAlgorithm(oid, alg[1], what);
+  if (described.keyKind !== 'rsa' && described.keyKind !== 'rsa-pss') {
+    return described.namedCurve ? described : { keyKind: described.keyKind };
+  }
+  return { keyKind: described.keyKind, keyBits: rsaModulusBits(parts[1].value.subarray(1), what) };
+}
+
+// RSAPublicKey (RFC 8017, Appendix A.1.1); an even modulus cannot be a product of two primes.
+function rsaModulusBits(der: Buffer, what: string): number {
+  const fields = children(parseDer(der, `${what} RSAPublicKey`));
+  const [modulus, exponent] = fields;
+  const wellFormed = fields.length === 2 && modulus.tag === UniversalTag.integer &&
+    exponent.tag === UniversalTag.integer && (modulus.value[0] & 0x80) === 0;
+  if (!wellFormed) throw new DecodeError(`${what}: RSAPublicKey is malformed`);
+  const n = modulus.value[0] === 0 ? modulus.value.subarray(1) : modulus.value;
+  if (n.length === 0 || (n[n.length - 1] & 1) === 0) {
+    throw new DecodeError(`${what}: RSA modulus is even`);
+  }
+  return (n.length - 1) * 8 + (32 - Math.clz32(n[0]));
+}
+
+/** The KeyObject of a SubjectPublicKeyInfo; throws DecodeError for a key OpenSSL refuses. */
+export function publicKeyObject(spki: Buffer, keyKind: KeyKind): KeyObject {
   try {
-    publicKey = createPublicKey({ key: tlv.raw, format: 'der', type: 'spki' });
+    return createPublicKey({ key: spki, format: 'der', type: 'spki' });
   } catch (err) {
-    throw new DecodeError(`${what}: ${described.keyKind} key is invalid (${(err as Error).message})`);
+    throw new DecodeError(`${keyKind} public key is invalid (${(err as Error).message})`);
   }
-  const details = publicKey.asymmetricKeyDetails;
-  if (described.keyKind === 'rsa' || described.keyKind === 'rsa-pss') {
-    return { ...described, publicKey, keyBits: details?.modulusLength };
-  }
-  return { ...described, publicKey };
 }
 
 function describeAlgorithm(oid: string, params: Tlv | undefined, what: string) {

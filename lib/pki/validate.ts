@@ -46,6 +46,10 @@ export function checkCertificate(
   leafIsAnchor: boolean,
 ): Failure | undefined {
   const trusted = role === 'anchor' || leafIsAnchor;
+  // Issuers' keys prove themselves by verifying signatures; the leaf's is only used later.
+  if (role === 'leaf' && !cert.hasUsableKey) {
+    return fail(Code.INVALID_CERTIFICATE, `leaf ${cert.subjectText} has a public key that cannot be used`, cert);
+  }
   return (
     checkTime(cert, role, time) ??
     checkCriticalExtensions(cert, role) ??
