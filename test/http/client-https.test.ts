@@ -112,5 +112,5 @@ test('two GETs through a keep-alive https.Agent reuse one socket of ours', async
   t.is(first.socket, agent.sockets_[0] as unknown as net.Socket);
   t.is(served.remotePorts.length, 2);
   t.is(served.remotePorts[0], served.remotePorts[1], 'the server saw one TCP connection');
-  t.is(served.remotePorts[0], agent.sockets_[0].localPort);
+  t.is(served.remotePorts[0], agent.sockets_[0].localPort as number);
 });
