@@ -89,7 +89,7 @@ test('http.createServer behind our server answers curl, seeing an encrypted sock
   const web = http.createServer((req, res) => {
     const socket = req.socket as unknown as TlsSocket;
     const cn = (socket.getPeerCertificate().subject as Record<string, string> | undefined)?.CN;
-    seen.push({ encrypted: req.socket.encrypted, cn, address: req.socket.remoteAddress, port: req.socket.remotePort });
+    seen.push({ encrypted: (req.socket as { encrypted?: unknown }).encrypted, cn, address: req.socket.remoteAddress, port: req.socket.remotePort });
     res.end(`hello ${cn}\n`);
   });
   server.on('secureConnection', (socket: TlsSocket) => web.emit('connection', socket));

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import test from 'ava';
-import { connect, type ServerOptions, type TlsSocket } from '../../lib/index';
+import { connect, type ConnectOptions, type ServerOptions, type TlsSocket } from '../../lib/index';
 import { LOOPBACK, readCert, startTestServer } from '../server/helpers';
 
 const REQUIRE_CERT: Partial<ServerOptions> = { requestCert: true, ca: readCert('ca.pem') };
@@ -70,7 +70,7 @@ test('node tls.connect without the certificate the server requires: certificate_
   t.is((await refused).code, 'ERR_TLS13_CERTIFICATE_REQUIRED');
 });
 
-function ourClient(port: number, options: Parameters<typeof connect>[0] = {}): Promise<TlsSocket> {
+function ourClient(port: number, options: ConnectOptions = {}): Promise<TlsSocket> {
   const socket = connect({ host: LOOPBACK, port, ca: readCert('ca.pem'), ...options });
   return new Promise((resolve, reject) => {
     socket.once('secureConnect', () => resolve(socket));
