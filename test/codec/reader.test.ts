@@ -27,7 +27,12 @@ test('u32 reads values above 2^31 as unsigned', (t) => {
   t.is(new Reader(hex('80000000')).u32(), 0x80000000);
 });
 
-for (const [name, size] of [['u8', 1], ['u16', 2], ['u24', 3], ['u32', 4]] as const) {
+for (const [name, size] of [
+  ['u8', 1],
+  ['u16', 2],
+  ['u24', 3],
+  ['u32', 4],
+] as const) {
   test(`${name} on ${size - 1} remaining bytes throws DecodeError naming the field`, (t) => {
     const r = new Reader(Buffer.alloc(size - 1, 0xaa));
     const error = t.throws(() => r[name]('my_field'), { instanceOf: DecodeError });
@@ -87,16 +92,23 @@ for (const size of [1, 2, 3] as const) {
     t.is(ok.remaining, 0);
 
     // Below the minimum, above the maximum.
-    t.throws(() => new Reader(Buffer.concat([prefix(2), hex('aabb')])).vector(size, 3, 10, 'v'),
-      { instanceOf: DecodeError, message: /v length 2 outside 3\.\.10/ });
-    t.throws(() => new Reader(Buffer.concat([prefix(4), hex('aabbccdd')])).vector(size, 0, 3, 'v'),
-      { instanceOf: DecodeError, message: /v length 4 outside 0\.\.3/ });
+    t.throws(() => new Reader(Buffer.concat([prefix(2), hex('aabb')])).vector(size, 3, 10, 'v'), {
+      instanceOf: DecodeError,
+      message: /v length 2 outside 3\.\.10/,
+    });
+    t.throws(
+      () => new Reader(Buffer.concat([prefix(4), hex('aabbccdd')])).vector(size, 0, 3, 'v'),
+      { instanceOf: DecodeError, message: /v length 4 outside 0\.\.3/ }
+    );
     // A length that promises more than is there.
-    t.throws(() => new Reader(Buffer.concat([prefix(5), hex('aabb')])).vector(size, 0, 100, 'v'),
-      { instanceOf: DecodeError, message: /truncated v/ });
+    t.throws(() => new Reader(Buffer.concat([prefix(5), hex('aabb')])).vector(size, 0, 100, 'v'), {
+      instanceOf: DecodeError,
+      message: /truncated v/,
+    });
     // The length prefix itself cut short.
-    t.throws(() => new Reader(prefix(0).subarray(0, size - 1)).vector(size, 0, 100, 'v'),
-      { instanceOf: DecodeError });
+    t.throws(() => new Reader(prefix(0).subarray(0, size - 1)).vector(size, 0, 100, 'v'), {
+      instanceOf: DecodeError,
+    });
     // An empty vector where zero is allowed.
     const empty = new Reader(prefix(0));
     t.is(empty.vector(size, 0, 10, 'v').length, 0);
@@ -117,7 +129,10 @@ test('sub gives a reader over the vector contents that must be consumed exactly'
   t.is(r.remaining, 1);
   t.is(inner.u8(), 1);
   t.is(inner.u16(), 0x0203);
-  t.throws(() => inner.end('outer'), { instanceOf: DecodeError, message: /2 unexpected bytes after outer/ });
+  t.throws(() => inner.end('outer'), {
+    instanceOf: DecodeError,
+    message: /2 unexpected bytes after outer/,
+  });
   t.is(inner.u16(), 0x0405);
   t.notThrows(() => inner.end('outer'));
   // The inner reader cannot run past its own end into the outer bytes.
@@ -129,7 +144,10 @@ test('nested lengths: an inner vector that claims more than its outer vector hol
   // Outer length 3 holds an inner length 4: the inner vector runs past the outer one.
   const r = new Reader(hex('0003 0004 aa bb cc dd'));
   const outer = r.sub(2, 0, 0xffff, 'outer');
-  t.throws(() => outer.vector(2, 0, 0xffff, 'inner'), { instanceOf: DecodeError, message: /truncated inner/ });
+  t.throws(() => outer.vector(2, 0, 0xffff, 'inner'), {
+    instanceOf: DecodeError,
+    message: /truncated inner/,
+  });
 });
 
 test('nested lengths: an inner vector shorter than its outer vector leaves bytes that end() rejects', (t) => {
@@ -155,14 +173,24 @@ test('three levels of nesting decode in order', (t) => {
 test('end() with bytes left throws DecodeError saying how many', (t) => {
   const r = new Reader(hex('0102'));
   r.u8();
-  t.throws(() => r.end('Thing'), { instanceOf: DecodeError, message: '1 unexpected bytes after Thing' });
+  t.throws(() => r.end('Thing'), {
+    instanceOf: DecodeError,
+    message: '1 unexpected bytes after Thing',
+  });
 });
 
 test('the empty reader: every read fails, end() passes', (t) => {
   const r = new Reader(Buffer.alloc(0));
   t.is(r.remaining, 0);
-  for (const read of [() => r.u8(), () => r.u16(), () => r.u24(), () => r.u32(), () => r.bytes(1),
-    () => r.vector(1, 0, 1, 'v'), () => r.sub(2, 0, 1, 's')]) {
+  for (const read of [
+    () => r.u8(),
+    () => r.u16(),
+    () => r.u24(),
+    () => r.u32(),
+    () => r.bytes(1),
+    () => r.vector(1, 0, 1, 'v'),
+    () => r.sub(2, 0, 1, 's'),
+  ]) {
     t.throws(read, { instanceOf: DecodeError });
   }
   t.notThrows(() => r.end('nothing'));

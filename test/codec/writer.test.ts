@@ -39,10 +39,34 @@ test('grows past its initial size without losing bytes', (t) => {
 });
 
 test('vector fills in its length prefix of 1, 2 or 3 bytes', (t) => {
-  t.is(new Writer().vector(1, (w) => w.u16(0xabcd)).finish().toString('hex'), '02abcd');
-  t.is(new Writer().vector(2, (w) => w.u16(0xabcd)).finish().toString('hex'), '0002abcd');
-  t.is(new Writer().vector(3, (w) => w.u16(0xabcd)).finish().toString('hex'), '000002abcd');
-  t.is(new Writer().vector(2, () => undefined).finish().toString('hex'), '0000');
+  t.is(
+    new Writer()
+      .vector(1, (w) => w.u16(0xabcd))
+      .finish()
+      .toString('hex'),
+    '02abcd'
+  );
+  t.is(
+    new Writer()
+      .vector(2, (w) => w.u16(0xabcd))
+      .finish()
+      .toString('hex'),
+    '0002abcd'
+  );
+  t.is(
+    new Writer()
+      .vector(3, (w) => w.u16(0xabcd))
+      .finish()
+      .toString('hex'),
+    '000002abcd'
+  );
+  t.is(
+    new Writer()
+      .vector(2, () => undefined)
+      .finish()
+      .toString('hex'),
+    '0000'
+  );
 });
 
 test('opaque writes a byte string with its length', (t) => {
@@ -86,7 +110,9 @@ test('a vector at the largest length its prefix can say is accepted; one more by
   t.is(new Writer().opaque(1, Buffer.alloc(255)).finish().length, 256);
   t.throws(() => new Writer().opaque(1, Buffer.alloc(256)), { message: /vector of 256 bytes/ });
   t.is(new Writer().opaque(2, Buffer.alloc(0xffff)).finish().readUInt16BE(0), 0xffff);
-  t.throws(() => new Writer().opaque(2, Buffer.alloc(0x10000)), { message: /vector of 65536 bytes/ });
+  t.throws(() => new Writer().opaque(2, Buffer.alloc(0x10000)), {
+    message: /vector of 65536 bytes/,
+  });
 });
 
 test('a three-byte length carries more than 64 KiB', (t) => {
@@ -103,7 +129,9 @@ test('close without open and finish with an open vector throw', (t) => {
 
 test('random nested structures written and read back are equal', (t) => {
   for (let round = 0; round < 50; round++) {
-    const items = Array.from({ length: 1 + (round % 7) }, (_, i) => randomBytes((round * 13 + i * 29) % 300));
+    const items = Array.from({ length: 1 + (round % 7) }, (_, i) =>
+      randomBytes((round * 13 + i * 29) % 300)
+    );
     const w = new Writer(8);
     w.vector(3, () => {
       for (const item of items) {
@@ -125,6 +153,9 @@ test('random nested structures written and read back are equal', (t) => {
       back.push(item);
     }
     r.end('all');
-    t.deepEqual(back.map((b) => b.toString('hex')), items.map((b) => b.toString('hex')));
+    t.deepEqual(
+      back.map((b) => b.toString('hex')),
+      items.map((b) => b.toString('hex'))
+    );
   }
 });

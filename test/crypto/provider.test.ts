@@ -10,7 +10,7 @@ import type { HashName } from '../../lib/crypto/suites';
 
 const provider = new NodeCryptoProvider();
 
-test('hkdfExtract then hkdfExpand equal node\'s HKDF, for one block and many', (t) => {
+test("hkdfExtract then hkdfExpand equal node's HKDF, for one block and many", (t) => {
   for (const hash of ['sha256', 'sha384'] as HashName[]) {
     const salt = crypto.randomBytes(20);
     const ikm = crypto.randomBytes(40);
@@ -27,8 +27,10 @@ test('hkdfExtract then hkdfExpand equal node\'s HKDF, for one block and many', (
 
 test('hash, transcript and hmac agree with node:crypto', (t) => {
   const data = Buffer.from('abc');
-  t.is(provider.hash('sha256', data).toString('hex'),
-    'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  t.is(
+    provider.hash('sha256', data).toString('hex'),
+    'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
+  );
   const running = provider.transcript('sha384');
   running.update(Buffer.from('a'));
   const first = running.digest();
@@ -37,20 +39,32 @@ test('hash, transcript and hmac agree with node:crypto', (t) => {
   t.is(running.digest().toString('hex'), crypto.createHash('sha384').update('abc').digest('hex'));
   // Reading the digest does not end the hash.
   t.is(running.digest().toString('hex'), crypto.createHash('sha384').update('abc').digest('hex'));
-  t.is(provider.hmac('sha256', Buffer.from('key'), data).toString('hex'),
-    crypto.createHmac('sha256', 'key').update(data).digest('hex'));
+  t.is(
+    provider.hmac('sha256', Buffer.from('key'), data).toString('hex'),
+    crypto.createHmac('sha256', 'key').update(data).digest('hex')
+  );
 });
 
 test('AEAD: every algorithm seals and opens; a wrong tag, nonce or aad gives undefined', (t) => {
-  for (const [name, keyLength] of [['aes-128-gcm', 16], ['aes-256-gcm', 32], ['chacha20-poly1305', 32]] as const) {
+  for (const [name, keyLength] of [
+    ['aes-128-gcm', 16],
+    ['aes-256-gcm', 32],
+    ['chacha20-poly1305', 32],
+  ] as const) {
     const aead = provider.aead(name, crypto.randomBytes(keyLength));
     const nonce = crypto.randomBytes(12);
     const aad = Buffer.from('header');
-    const { ciphertext, tag } = aead.seal(nonce, aad, [Buffer.from('hello '), Buffer.from('world')]);
+    const { ciphertext, tag } = aead.seal(nonce, aad, [
+      Buffer.from('hello '),
+      Buffer.from('world'),
+    ]);
     t.is(tag.length, 16);
     const body = Buffer.concat(ciphertext);
     t.is(aead.open(nonce, aad, [body], tag)?.toString(), 'hello world', name);
-    t.is(aead.open(nonce, aad, [body.subarray(0, 3), body.subarray(3)], tag)?.toString(), 'hello world');
+    t.is(
+      aead.open(nonce, aad, [body.subarray(0, 3), body.subarray(3)], tag)?.toString(),
+      'hello world'
+    );
     const badTag = Buffer.from(tag);
     badTag[0] ^= 1;
     t.is(aead.open(nonce, aad, [body], badTag), undefined, `${name}: tag`);
@@ -77,7 +91,9 @@ for (const group of GROUPS) {
 }
 
 test('x25519: a low-order point, giving an all-zero secret, is refused', (t) => {
-  const share = provider.generateKeyShare(groupByName('x25519') as NonNullable<ReturnType<typeof groupByName>>);
+  const share = provider.generateKeyShare(
+    groupByName('x25519') as NonNullable<ReturnType<typeof groupByName>>
+  );
   // The point 0 and the point 1 are of small order: every private key gives a zero secret.
   t.throws(() => share.deriveSecret(Buffer.alloc(32)));
   t.throws(() => share.deriveSecret(Buffer.concat([Buffer.of(1), Buffer.alloc(31)])));
@@ -127,12 +143,23 @@ for (const [name, generate] of KEYS) {
 test('RSA-PSS signatures use a salt as long as the hash (RFC 8446, Section 4.2.3)', (t) => {
   const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   const data = Buffer.from('salted');
-  for (const [name, saltLength] of [['rsa_pss_rsae_sha256', 32], ['rsa_pss_rsae_sha384', 48], ['rsa_pss_rsae_sha512', 64]] as const) {
+  for (const [name, saltLength] of [
+    ['rsa_pss_rsae_sha256', 32],
+    ['rsa_pss_rsae_sha384', 48],
+    ['rsa_pss_rsae_sha512', 64],
+  ] as const) {
     const scheme = schemeByName(name);
     if (!scheme) return t.fail(`no scheme ${name}`);
     const signature = provider.sign(scheme, privateKey, data);
-    t.true(crypto.verify(scheme.hash as string, data,
-      { key: publicKey, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength }, signature), name);
+    t.true(
+      crypto.verify(
+        scheme.hash as string,
+        data,
+        { key: publicKey, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength },
+        signature
+      ),
+      name
+    );
   }
 });
 

@@ -2,15 +2,28 @@
 
 import test from 'ava';
 import {
-  decodeCertificate, decodeCertificateRequest, decodeCertificateVerify, decodeEncryptedExtensions,
-  decodeFinished, encodeCertificate, encodeCertificateRequest, encodeCertificateVerify,
-  encodeEncryptedExtensions, encodeFinished, type Certificate, type CertificateRequest,
-  type CertificateVerify, type EncryptedExtensions,
+  decodeCertificate,
+  decodeCertificateRequest,
+  decodeCertificateVerify,
+  decodeEncryptedExtensions,
+  decodeFinished,
+  encodeCertificate,
+  encodeCertificateRequest,
+  encodeCertificateVerify,
+  encodeEncryptedExtensions,
+  encodeFinished,
+  type Certificate,
+  type CertificateRequest,
+  type CertificateVerify,
+  type EncryptedExtensions,
 } from '../../lib/messages/authentication';
 import { bodyOf, everyPrefixFails, hex, mustFail, trailingFails } from './helpers';
 
 const encryptedExtensions: EncryptedExtensions = {
-  extensions: [{ type: 0x0010, data: hex('0003 026832') }, { type: 0x0000, data: Buffer.alloc(0) }],
+  extensions: [
+    { type: 0x0010, data: hex('0003 026832') },
+    { type: 0x0000, data: Buffer.alloc(0) },
+  ],
 };
 
 const certificateRequest: CertificateRequest = {
@@ -26,7 +39,10 @@ const certificate: Certificate = {
   ],
 };
 
-const certificateVerify: CertificateVerify = { algorithm: 0x0804, signature: Buffer.alloc(256, 0x42) };
+const certificateVerify: CertificateVerify = {
+  algorithm: 0x0804,
+  signature: Buffer.alloc(256, 0x42),
+};
 
 test('EncryptedExtensions: bytes, round trip, prefixes, trailing bytes', (t) => {
   const body = bodyOf(t, encodeEncryptedExtensions(encryptedExtensions), 8);
@@ -55,8 +71,11 @@ test('Certificate: bytes, round trip, prefixes, trailing bytes', (t) => {
   const raw = encodeCertificate(certificate);
   const body = bodyOf(t, raw, 11);
   const expected = Buffer.concat([
-    hex('03c0ffee'), hex('000142'),
-    hex('00012c'), Buffer.alloc(300, 0x30), hex('0007 00050003 010203'),
+    hex('03c0ffee'),
+    hex('000142'),
+    hex('00012c'),
+    Buffer.alloc(300, 0x30),
+    hex('0007 00050003 010203'),
     hex('000005 3003020100 0000'),
   ]);
   t.is(body.toString('hex'), expected.toString('hex'));
@@ -74,8 +93,13 @@ test('Certificate: an empty list (no client certificate) round trips', (t) => {
 });
 
 test('Certificate: a chain larger than 64 KiB round trips through 24-bit lengths', (t) => {
-  const m: Certificate = { certificateRequestContext: Buffer.alloc(0),
-    certificateList: [0, 1, 2].map((i) => ({ certData: Buffer.alloc(30000, i + 1), extensions: [] })) };
+  const m: Certificate = {
+    certificateRequestContext: Buffer.alloc(0),
+    certificateList: [0, 1, 2].map((i) => ({
+      certData: Buffer.alloc(30000, i + 1),
+      extensions: [],
+    })),
+  };
   t.deepEqual(decodeCertificate(encodeCertificate(m).subarray(4)), m);
 });
 
@@ -85,7 +109,11 @@ test('Certificate: bad entries are DecodeErrors', (t) => {
   // An entry without its extensions block.
   mustFail(t, () => decodeCertificate(hex('00 000004 000001 30')), 'entry without extensions');
   // An entry whose extensions run past the certificate_list.
-  mustFail(t, () => decodeCertificate(hex('00 000006 000001 30 0002 0000')), 'extensions past the list');
+  mustFail(
+    t,
+    () => decodeCertificate(hex('00 000006 000001 30 0002 0000')),
+    'extensions past the list'
+  );
   // A list shorter than its entry claims.
   mustFail(t, () => decodeCertificate(hex('00 000003 000005 30')), 'cert_data past the list');
 });

@@ -2,8 +2,14 @@
 // bounds of each field.
 
 import test from 'ava';
-import { decodeClientHello, decodeServerHello, encodeClientHello, encodeServerHello,
-  type ClientHello, type ServerHello } from '../../lib/messages/hello';
+import {
+  decodeClientHello,
+  decodeServerHello,
+  encodeClientHello,
+  encodeServerHello,
+  type ClientHello,
+  type ServerHello,
+} from '../../lib/messages/hello';
 import { HELLO_RETRY_REQUEST_RANDOM } from '../../lib/protocol/registry';
 import { bodyOf, everyPrefixFails, hex, mustFail, trailingFails } from './helpers';
 
@@ -36,7 +42,12 @@ test('ClientHello: encodes to the expected bytes and decodes back', (t) => {
   const raw = encodeClientHello(clientHello);
   const body = bodyOf(t, raw, 1);
   const expected = Buffer.concat([
-    hex('0303'), random, hex('20'), sessionId, hex('0006 1301 1302 1303'), hex('01 00'),
+    hex('0303'),
+    random,
+    hex('20'),
+    sessionId,
+    hex('0006 1301 1302 1303'),
+    hex('01 00'),
     hex('0013 002b0003020304 000a00040002001d 00170000'),
   ]);
   t.is(body.toString('hex'), expected.toString('hex'));
@@ -58,13 +69,22 @@ test('ClientHello: trailing bytes are rejected', (t) => {
 });
 
 test('ClientHello: field bounds', (t) => {
-  const base = (parts: { sid?: string; suites?: string; comp?: string; ext?: string }): Buffer => Buffer.concat([
-    hex('0303'), random, hex(parts.sid ?? '00'), hex(parts.suites ?? '00021301'), hex(parts.comp ?? '0100'),
-    hex(parts.ext ?? '0000'),
-  ]);
+  const base = (parts: { sid?: string; suites?: string; comp?: string; ext?: string }): Buffer =>
+    Buffer.concat([
+      hex('0303'),
+      random,
+      hex(parts.sid ?? '00'),
+      hex(parts.suites ?? '00021301'),
+      hex(parts.comp ?? '0100'),
+      hex(parts.ext ?? '0000'),
+    ]);
   t.notThrows(() => decodeClientHello(base({})));
   // legacy_session_id<0..32>
-  mustFail(t, () => decodeClientHello(base({ sid: `21${'00'.repeat(33)}` })), 'session id of 33 bytes');
+  mustFail(
+    t,
+    () => decodeClientHello(base({ sid: `21${'00'.repeat(33)}` })),
+    'session id of 33 bytes'
+  );
   t.is(decodeClientHello(base({ sid: `20${'00'.repeat(32)}` })).legacySessionId.length, 32);
   // cipher_suites<2..2^16-2>, whole uint16 values
   mustFail(t, () => decodeClientHello(base({ suites: '0000' })), 'no cipher suites');
@@ -72,22 +92,36 @@ test('ClientHello: field bounds', (t) => {
   // legacy_compression_methods<1..2^8-1>
   mustFail(t, () => decodeClientHello(base({ comp: '00' })), 'no compression methods');
   // an extension whose data length runs past the block
-  mustFail(t, () => decodeClientHello(base({ ext: '0004 0000 0005' })), 'extension data past its block');
+  mustFail(
+    t,
+    () => decodeClientHello(base({ ext: '0004 0000 0005' })),
+    'extension data past its block'
+  );
   // an extension block shorter than its content
   mustFail(t, () => decodeClientHello(base({ ext: '0003 000000' })), 'half an extension header');
 });
 
 test('ClientHello: empty session id and many suites round trip', (t) => {
-  const m: ClientHello = { ...clientHello, legacySessionId: Buffer.alloc(0),
-    cipherSuites: Array.from({ length: 100 }, (_, i) => 0x1300 + i), extensions: [] };
+  const m: ClientHello = {
+    ...clientHello,
+    legacySessionId: Buffer.alloc(0),
+    cipherSuites: Array.from({ length: 100 }, (_, i) => 0x1300 + i),
+    extensions: [],
+  };
   t.deepEqual(decodeClientHello(encodeClientHello(m).subarray(4)), m);
 });
 
 test('ServerHello: encodes to the expected bytes and decodes back', (t) => {
   const raw = encodeServerHello(serverHello);
   const body = bodyOf(t, raw, 2);
-  const expected = Buffer.concat([hex('0303'), random, hex('20'), sessionId, hex('1301 00'),
-    hex('0006 002b00020304')]);
+  const expected = Buffer.concat([
+    hex('0303'),
+    random,
+    hex('20'),
+    sessionId,
+    hex('1301 00'),
+    hex('0006 002b00020304'),
+  ]);
   t.is(body.toString('hex'), expected.toString('hex'));
   t.deepEqual(decodeServerHello(body), serverHello);
 });
@@ -104,13 +138,25 @@ test('ServerHello: trailing bytes are rejected', (t) => {
 });
 
 test('ServerHello: a session id echo over 32 bytes is rejected', (t) => {
-  const body = Buffer.concat([hex('0303'), random, hex('21'), Buffer.alloc(33), hex('1301 00 0000')]);
+  const body = Buffer.concat([
+    hex('0303'),
+    random,
+    hex('21'),
+    Buffer.alloc(33),
+    hex('1301 00 0000'),
+  ]);
   mustFail(t, () => decodeServerHello(body), 'session id echo of 33 bytes');
 });
 
 test('HelloRetryRequest is a ServerHello with the special random, and round trips as one', (t) => {
-  const hrr: ServerHello = { ...serverHello, random: HELLO_RETRY_REQUEST_RANDOM,
-    extensions: [{ type: 0x0033, data: hex('0017') }, { type: 0x002b, data: hex('0304') }] };
+  const hrr: ServerHello = {
+    ...serverHello,
+    random: HELLO_RETRY_REQUEST_RANDOM,
+    extensions: [
+      { type: 0x0033, data: hex('0017') },
+      { type: 0x002b, data: hex('0304') },
+    ],
+  };
   const decoded = decodeServerHello(encodeServerHello(hrr).subarray(4));
   t.true(decoded.random.equals(HELLO_RETRY_REQUEST_RANDOM));
   t.deepEqual(decoded, hrr);

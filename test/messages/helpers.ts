@@ -18,8 +18,12 @@ export function thrown(decode: () => unknown): unknown {
  * Decodes every proper prefix of `encoded` and requires a DecodeError, except at the lengths
  * listed in `allowed` (where a shorter form is itself valid).
  */
-export function everyPrefixFails(t: ExecutionContext, encoded: Buffer, decode: (b: Buffer) => unknown,
-  allowed: readonly number[] = []): void {
+export function everyPrefixFails(
+  t: ExecutionContext,
+  encoded: Buffer,
+  decode: (b: Buffer) => unknown,
+  allowed: readonly number[] = []
+): void {
   const wrong: string[] = [];
   for (let n = 0; n < encoded.length; n++) {
     if (allowed.includes(n)) continue;
@@ -33,10 +37,17 @@ export function everyPrefixFails(t: ExecutionContext, encoded: Buffer, decode: (
 }
 
 /** One extra byte, and a few, after a valid encoding are DecodeErrors. */
-export function trailingFails(t: ExecutionContext, encoded: Buffer, decode: (b: Buffer) => unknown): void {
+export function trailingFails(
+  t: ExecutionContext,
+  encoded: Buffer,
+  decode: (b: Buffer) => unknown
+): void {
   for (const extra of [Buffer.of(0), Buffer.of(0xff, 0xff, 0xff, 0xff)]) {
-    t.throws(() => decode(Buffer.concat([encoded, extra])), { instanceOf: DecodeError },
-      `${extra.length} trailing bytes`);
+    t.throws(
+      () => decode(Buffer.concat([encoded, extra])),
+      { instanceOf: DecodeError },
+      `${extra.length} trailing bytes`
+    );
   }
 }
 

@@ -3,8 +3,13 @@
 import test from 'ava';
 import { Writer } from '../../lib/codec/writer';
 import { encodeHandshake, frameHandshake } from '../../lib/messages/handshake';
-import { decodeKeyUpdate, decodeNewSessionTicket, encodeKeyUpdate, encodeNewSessionTicket,
-  type NewSessionTicket } from '../../lib/messages/post-handshake';
+import {
+  decodeKeyUpdate,
+  decodeNewSessionTicket,
+  encodeKeyUpdate,
+  encodeNewSessionTicket,
+  type NewSessionTicket,
+} from '../../lib/messages/post-handshake';
 import { bodyOf, everyPrefixFails, hex, mustFail, trailingFails } from './helpers';
 
 const ticket: NewSessionTicket = {
@@ -17,8 +22,11 @@ const ticket: NewSessionTicket = {
 
 test('NewSessionTicket: bytes, round trip, prefixes, trailing bytes', (t) => {
   const body = bodyOf(t, encodeNewSessionTicket(ticket), 4);
-  const expected = Buffer.concat([hex('00093a80 fedcba98 02 0001 0064'), Buffer.alloc(100, 0x77),
-    hex('0008 002a0004 00004000')]);
+  const expected = Buffer.concat([
+    hex('00093a80 fedcba98 02 0001 0064'),
+    Buffer.alloc(100, 0x77),
+    hex('0008 002a0004 00004000'),
+  ]);
   t.is(body.toString('hex'), expected.toString('hex'));
   t.deepEqual(decodeNewSessionTicket(body), ticket);
   everyPrefixFails(t, body, decodeNewSessionTicket);

@@ -20,7 +20,13 @@ function prng(seed: number): () => number {
 }
 
 function record(type: number, fragment: Buffer, version = 0x0303): Buffer {
-  const header = Buffer.of(type, version >> 8, version & 0xff, fragment.length >> 8, fragment.length & 0xff);
+  const header = Buffer.of(
+    type,
+    version >> 8,
+    version & 0xff,
+    fragment.length >> 8,
+    fragment.length & 0xff
+  );
   return Buffer.concat([header, fragment]);
 }
 
@@ -47,9 +53,14 @@ function describe(r: RawRecord): string {
   return `${r.type}/${r.version.toString(16)}/${Buffer.concat([r.header, r.fragment]).toString('hex')}`;
 }
 
-const EXPECTED = RECORDS.map((raw) => describe({
-  type: raw[0], version: raw.readUInt16BE(1), header: raw.subarray(0, 5), fragment: raw.subarray(5),
-}));
+const EXPECTED = RECORDS.map((raw) =>
+  describe({
+    type: raw[0],
+    version: raw.readUInt16BE(1),
+    header: raw.subarray(0, 5),
+    fragment: raw.subarray(5),
+  })
+);
 
 /** Pushes the chunks one after the other, taking out every whole record after each. */
 function deframe(chunks: Buffer[]): string[] {
@@ -59,7 +70,8 @@ function deframe(chunks: Buffer[]): string[] {
     d.push(chunk);
     for (let r = d.next(); r; r = d.next()) {
       if (r.header.length !== 5) throw new Error('header is not 5 bytes');
-      if (r.fragment.length !== r.header.readUInt16BE(3)) throw new Error('fragment length differs from header');
+      if (r.fragment.length !== r.header.readUInt16BE(3))
+        throw new Error('fragment length differs from header');
       out.push(describe(r));
     }
   }

@@ -27,7 +27,9 @@ function referenceSeal(suite: Suite, keys: TrafficKeys, seq: bigint, inner: Buff
   for (let i = 0; i < 8; i++) nonce[4 + i] ^= padded[i];
   const header = Buffer.of(23, 3, 3, 0, 0);
   header.writeUInt16BE(inner.length + 16, 3);
-  const cipher = crypto.createCipheriv(suite.aead as crypto.CipherGCMTypes, keys.key, nonce, { authTagLength: 16 });
+  const cipher = crypto.createCipheriv(suite.aead as crypto.CipherGCMTypes, keys.key, nonce, {
+    authTagLength: 16,
+  });
   cipher.setAAD(header);
   const body = Buffer.concat([cipher.update(inner), cipher.final()]);
   return Buffer.concat([header, body, cipher.getAuthTag()]);
@@ -52,10 +54,20 @@ for (const suite of SUITES) {
     const keys = keysFor(suite, 1);
     const sealer = new RecordSealer(provider, suite, keys);
     const opener = new RecordOpener(provider, suite, keys);
-    const contents = [Buffer.from('hello'), Buffer.alloc(0), crypto.randomBytes(MAX_PLAINTEXT), Buffer.of(0, 0, 0)];
+    const contents = [
+      Buffer.from('hello'),
+      Buffer.alloc(0),
+      crypto.randomBytes(MAX_PLAINTEXT),
+      Buffer.of(0, 0, 0),
+    ];
     contents.forEach((content, i) => {
       const record = Buffer.concat(sealer.seal(23, [content], content.length));
-      const expected = referenceSeal(suite, keys, BigInt(i), Buffer.concat([content, Buffer.of(23)]));
+      const expected = referenceSeal(
+        suite,
+        keys,
+        BigInt(i),
+        Buffer.concat([content, Buffer.of(23)])
+      );
       t.is(record.toString('hex'), expected.toString('hex'), `record ${i}`);
       const opened = open(opener, record);
       t.is(opened.type, 23);
@@ -76,8 +88,13 @@ test('content given in several pieces seals like one piece', (t) => {
   const keys = keysFor(aes128, 3);
   const content = crypto.randomBytes(1000);
   const one = Buffer.concat(new RecordSealer(provider, aes128, keys).seal(23, [content], 1000));
-  const split = Buffer.concat(new RecordSealer(provider, aes128, keys).seal(23,
-    [content.subarray(0, 1), content.subarray(1, 500), Buffer.alloc(0), content.subarray(500)], 1000));
+  const split = Buffer.concat(
+    new RecordSealer(provider, aes128, keys).seal(
+      23,
+      [content.subarray(0, 1), content.subarray(1, 500), Buffer.alloc(0), content.subarray(500)],
+      1000
+    )
+  );
   t.is(split.toString('hex'), one.toString('hex'));
 });
 
@@ -99,11 +116,16 @@ test('sequence numbers advance: the same content sealed twice differs, and each 
   const content = inner.subarray(0, inner.length - 1);
   const records: Buffer[] = [];
   // 300 records carry the sequence number over a byte boundary of the nonce.
-  for (let i = 0; i < 300; i++) records.push(Buffer.concat(sealer.seal(23, [content], content.length)));
+  for (let i = 0; i < 300; i++)
+    records.push(Buffer.concat(sealer.seal(23, [content], content.length)));
   t.not(records[0].toString('hex'), records[1].toString('hex'));
   t.is(new Set(records.map((r) => r.toString('hex'))).size, 300);
   for (const i of [0, 1, 2, 255, 256, 299]) {
-    t.is(records[i].toString('hex'), referenceSeal(aes128, keys, BigInt(i), inner).toString('hex'), `record ${i}`);
+    t.is(
+      records[i].toString('hex'),
+      referenceSeal(aes128, keys, BigInt(i), inner).toString('hex'),
+      `record ${i}`
+    );
   }
   const opener = new RecordOpener(provider, aes128, keys);
   for (const r of records) t.true(open(opener, r).content.equals(content));
@@ -115,32 +137,55 @@ test('records opened out of order fail: the opener counts its own sequence', (t)
   const first = Buffer.concat(sealer.seal(23, [Buffer.from('one')], 3));
   const second = Buffer.concat(sealer.seal(23, [Buffer.from('two')], 3));
   const opener = new RecordOpener(provider, aes128, keys);
-  t.is(alertOf(() => open(opener, second)), 'bad_record_mac');
+  t.is(
+    alertOf(() => open(opener, second)),
+    'bad_record_mac'
+  );
   // A replay of the first record is refused too: the opener has moved on to number 1... and 2.
   const fresh = new RecordOpener(provider, aes128, keys);
   t.is(open(fresh, first).content.toString(), 'one');
-  t.is(alertOf(() => open(fresh, first)), 'bad_record_mac');
+  t.is(
+    alertOf(() => open(fresh, first)),
+    'bad_record_mac'
+  );
 });
 
 test('a changed tag, ciphertext or header is bad_record_mac', (t) => {
   const keys = keysFor(aes128, 7);
-  const record = Buffer.concat(new RecordSealer(provider, aes128, keys).seal(23, [Buffer.from('payload')], 7));
-  for (const [what, at] of [['last tag byte', record.length - 1], ['first tag byte', record.length - 16],
-    ['ciphertext', 5], ['header version', 2]] as const) {
+  const record = Buffer.concat(
+    new RecordSealer(provider, aes128, keys).seal(23, [Buffer.from('payload')], 7)
+  );
+  for (const [what, at] of [
+    ['last tag byte', record.length - 1],
+    ['first tag byte', record.length - 16],
+    ['ciphertext', 5],
+    ['header version', 2],
+  ] as const) {
     const bad = Buffer.from(record);
     bad[at] ^= 0x01;
     const opener = new RecordOpener(provider, aes128, keys);
-    t.is(alertOf(() => open(opener, bad)), 'bad_record_mac', what);
+    t.is(
+      alertOf(() => open(opener, bad)),
+      'bad_record_mac',
+      what
+    );
   }
-  t.is(alertOf(() => open(new RecordOpener(provider, aes128, keysFor(aes128, 8)), record)), 'bad_record_mac',
-    'other keys');
+  t.is(
+    alertOf(() => open(new RecordOpener(provider, aes128, keysFor(aes128, 8)), record)),
+    'bad_record_mac',
+    'other keys'
+  );
 });
 
 test('a fragment too short to hold a tag and a content type is bad_record_mac', (t) => {
   const opener = new RecordOpener(provider, aes128, keysFor(aes128, 9));
   for (const length of [0, 1, 16]) {
     const header = Buffer.of(23, 3, 3, 0, length);
-    t.is(alertOf(() => opener.open(header, Buffer.alloc(length))), 'bad_record_mac', `${length} bytes`);
+    t.is(
+      alertOf(() => opener.open(header, Buffer.alloc(length))),
+      'bad_record_mac',
+      `${length} bytes`
+    );
   }
 });
 
@@ -149,11 +194,18 @@ test('an inner plaintext of nothing but zeros is unexpected_message', (t) => {
   for (const zeros of [1, 2, 50]) {
     const opener = new RecordOpener(provider, aes128, keys);
     const record = referenceSeal(aes128, keys, 0n, Buffer.alloc(zeros));
-    t.is(alertOf(() => open(opener, record)), 'unexpected_message', `${zeros} zero bytes`);
+    t.is(
+      alertOf(() => open(opener, record)),
+      'unexpected_message',
+      `${zeros} zero bytes`
+    );
   }
   // Through our own sealer: content type 0 and no content.
   const sealed = Buffer.concat(new RecordSealer(provider, aes128, keys).seal(0, [], 0));
-  t.is(alertOf(() => open(new RecordOpener(provider, aes128, keys), sealed)), 'unexpected_message');
+  t.is(
+    alertOf(() => open(new RecordOpener(provider, aes128, keys), sealed)),
+    'unexpected_message'
+  );
 });
 
 test('padding after the content type is stripped; zeros inside the content are kept', (t) => {
@@ -179,16 +231,26 @@ test(`content of ${MAX_PLAINTEXT} bytes is accepted; ${MAX_PLAINTEXT + 1} is rec
   const largest = Buffer.concat([Buffer.alloc(MAX_PLAINTEXT, 0x61), Buffer.of(23)]);
   t.is(open(opener, referenceSeal(aes128, keys, 0n, largest)).content.length, MAX_PLAINTEXT);
   const over = Buffer.concat([Buffer.alloc(MAX_PLAINTEXT + 1, 0x61), Buffer.of(23)]);
-  t.is(alertOf(() => open(opener, referenceSeal(aes128, keys, 1n, over))), 'record_overflow');
+  t.is(
+    alertOf(() => open(opener, referenceSeal(aes128, keys, 1n, over))),
+    'record_overflow'
+  );
 });
 
 test('padding that takes the inner plaintext over 2^14 + 1 bytes is record_overflow', (t) => {
   // RFC 8446, Section 5.4: "the full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1 octets",
   // padding included. Here the content is 2^14 bytes, so any padding at all is too much.
   const keys = keysFor(aes128, 13);
-  const inner = Buffer.concat([Buffer.alloc(MAX_PLAINTEXT, 0x61), Buffer.of(23), Buffer.alloc(100)]);
+  const inner = Buffer.concat([
+    Buffer.alloc(MAX_PLAINTEXT, 0x61),
+    Buffer.of(23),
+    Buffer.alloc(100),
+  ]);
   const opener = new RecordOpener(provider, aes128, keys);
-  t.is(alertOf(() => open(opener, referenceSeal(aes128, keys, 0n, inner))), 'record_overflow');
+  t.is(
+    alertOf(() => open(opener, referenceSeal(aes128, keys, 0n, inner))),
+    'record_overflow'
+  );
   // Small content with the most padding that fits is still fine.
   const padded = Buffer.concat([Buffer.from('x'), Buffer.of(23), Buffer.alloc(MAX_PLAINTEXT - 1)]);
   t.is(open(opener, referenceSeal(aes128, keys, 1n, padded)).content.toString(), 'x');

@@ -6,24 +6,51 @@
 import test, { type ExecutionContext } from 'ava';
 import * as crypto from 'node:crypto';
 import {
-  EarlySecret, certificateVerifyContent, deriveSecret, finishedKey, hkdfExpandLabel, resumptionPsk,
-  trafficKeys, verifyData, type TrafficKeys,
+  EarlySecret,
+  certificateVerifyContent,
+  deriveSecret,
+  finishedKey,
+  hkdfExpandLabel,
+  resumptionPsk,
+  trafficKeys,
+  verifyData,
+  type TrafficKeys,
 } from '../../lib/crypto/key-schedule';
 import { NodeCryptoProvider } from '../../lib/crypto/node-provider';
 import { schemeByCode, schemeByName } from '../../lib/crypto/schemes';
 import { suiteByName, type Suite } from '../../lib/crypto/suites';
 import { Transcript } from '../../lib/handshake/transcript';
 import {
-  decodeCertificate, decodeCertificateRequest, decodeCertificateVerify,
-  decodeEncryptedExtensions, decodeFinished, encodeCertificate, encodeCertificateRequest,
-  encodeCertificateVerify, encodeEncryptedExtensions, encodeFinished,
+  decodeCertificate,
+  decodeCertificateRequest,
+  decodeCertificateVerify,
+  decodeEncryptedExtensions,
+  decodeFinished,
+  encodeCertificate,
+  encodeCertificateRequest,
+  encodeCertificateVerify,
+  encodeEncryptedExtensions,
+  encodeFinished,
 } from '../../lib/messages/authentication';
 import {
-  cookie, empty, keyShareClientHello, keyShareHelloRetryRequest, keyShareServerHello,
-  namedGroupList, pskKeyExchangeModes, serverNameList, signatureSchemeList,
-  supportedVersionSelected, supportedVersionsList,
+  cookie,
+  empty,
+  keyShareClientHello,
+  keyShareHelloRetryRequest,
+  keyShareServerHello,
+  namedGroupList,
+  pskKeyExchangeModes,
+  serverNameList,
+  signatureSchemeList,
+  supportedVersionSelected,
+  supportedVersionsList,
 } from '../../lib/messages/extensions';
-import { decodeClientHello, decodeServerHello, encodeClientHello, encodeServerHello } from '../../lib/messages/hello';
+import {
+  decodeClientHello,
+  decodeServerHello,
+  encodeClientHello,
+  encodeServerHello,
+} from '../../lib/messages/hello';
 import { decodeNewSessionTicket, encodeNewSessionTicket } from '../../lib/messages/post-handshake';
 import { Deframer } from '../../lib/record/deframer';
 import { RecordOpener, RecordSealer, plaintextRecord } from '../../lib/record/protection';
@@ -37,8 +64,17 @@ function sameHex(t: ExecutionContext, actual: Buffer, expected: Buffer, what: st
   t.is(actual.toString('hex'), expected.toString('hex'), what);
 }
 
+type Side = 'client' | 'server';
+
+/** Compares a value with the one labeled `label` in a step of the trace. */
+function checker(t: ExecutionContext, tr: Trace) {
+  return (actual: Buffer, side: Side, step: string, label: string, nth = 0): void =>
+    sameHex(t, actual, tr.value(side, step, label, nth), `${side} ${step}: ${label}`);
+}
+
 function body(message: Buffer): Buffer {
-  if (message.readUIntBE(1, 3) !== message.length - 4) throw new Error('trace message with a wrong length');
+  if (message.readUIntBE(1, 3) !== message.length - 4)
+    throw new Error('trace message with a wrong length');
   return message.subarray(4);
 }
 
@@ -47,18 +83,25 @@ function body(message: Buffer): Buffer {
 
 function x25519Secret(privateKey: Buffer, ownPublic: Buffer, peerPublic: Buffer): Buffer {
   const priv = crypto.createPrivateKey({
-    key: { kty: 'OKP', crv: 'X25519', d: privateKey.toString('base64url'), x: ownPublic.toString('base64url') },
+    key: {
+      kty: 'OKP',
+      crv: 'X25519',
+      d: privateKey.toString('base64url'),
+      x: ownPublic.toString('base64url'),
+    },
     format: 'jwk',
   });
   const pub = crypto.createPublicKey({
-    key: { kty: 'OKP', crv: 'X25519', x: peerPublic.toString('base64url') }, format: 'jwk',
+    key: { kty: 'OKP', crv: 'X25519', x: peerPublic.toString('base64url') },
+    format: 'jwk',
   });
   return crypto.diffieHellman({ privateKey: priv, publicKey: pub });
 }
 
 function p256Jwk(publicKey: Buffer): { kty: string; crv: string; x: string; y: string } {
   return {
-    kty: 'EC', crv: 'P-256',
+    kty: 'EC',
+    crv: 'P-256',
     x: publicKey.subarray(1, 33).toString('base64url'),
     y: publicKey.subarray(33, 65).toString('base64url'),
   };
@@ -66,7 +109,8 @@ function p256Jwk(publicKey: Buffer): { kty: string; crv: string; x: string; y: s
 
 function p256Secret(privateKey: Buffer, ownPublic: Buffer, peerPublic: Buffer): Buffer {
   const priv = crypto.createPrivateKey({
-    key: { ...p256Jwk(ownPublic), d: privateKey.toString('base64url') }, format: 'jwk',
+    key: { ...p256Jwk(ownPublic), d: privateKey.toString('base64url') },
+    format: 'jwk',
   });
   const pub = crypto.createPublicKey({ key: p256Jwk(peerPublic), format: 'jwk' });
   return crypto.diffieHellman({ privateKey: priv, publicKey: pub });
@@ -87,20 +131,46 @@ interface HandshakeCase {
 }
 
 const CASES: HandshakeCase[] = [
-  { section: 3, group: 'x25519', hello: 0,
+  {
+    section: 3,
+    group: 'x25519',
+    hello: 0,
     serverFlight: ['EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished'],
-    clientFlight: ['Finished'], serverScheme: 'rsa_pss_rsae_sha256' },
-  { section: 5, group: 'P-256', hello: 1,
+    clientFlight: ['Finished'],
+    serverScheme: 'rsa_pss_rsae_sha256',
+  },
+  {
+    section: 5,
+    group: 'P-256',
+    hello: 1,
     serverFlight: ['EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished'],
-    clientFlight: ['Finished'], serverScheme: 'rsa_pss_rsae_sha256' },
-  { section: 6, group: 'x25519', hello: 0,
-    serverFlight: ['EncryptedExtensions', 'CertificateRequest', 'Certificate', 'CertificateVerify', 'Finished'],
+    clientFlight: ['Finished'],
+    serverScheme: 'rsa_pss_rsae_sha256',
+  },
+  {
+    section: 6,
+    group: 'x25519',
+    hello: 0,
+    serverFlight: [
+      'EncryptedExtensions',
+      'CertificateRequest',
+      'Certificate',
+      'CertificateVerify',
+      'Finished',
+    ],
     clientFlight: ['Certificate', 'CertificateVerify', 'Finished'],
-    serverScheme: 'ecdsa_secp256r1_sha256', clientScheme: 'rsa_pss_rsae_sha256' },
+    serverScheme: 'ecdsa_secp256r1_sha256',
+    clientScheme: 'rsa_pss_rsae_sha256',
+  },
   // Compatibility mode: a legacy session id and change_cipher_spec records, same key schedule.
-  { section: 7, group: 'x25519', hello: 0,
+  {
+    section: 7,
+    group: 'x25519',
+    hello: 0,
     serverFlight: ['EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished'],
-    clientFlight: ['Finished'], serverScheme: 'rsa_pss_rsae_sha256' },
+    clientFlight: ['Finished'],
+    serverScheme: 'rsa_pss_rsae_sha256',
+  },
 ];
 
 interface Derived {
@@ -113,6 +183,7 @@ interface Derived {
 /** Runs the whole key schedule of a case, checking every value, and returns the record keys. */
 function runKeySchedule(t: ExecutionContext, c: HandshakeCase): Derived {
   const tr = new Trace(c.section);
+  const check = checker(t, tr);
   const pub = (side: 'client' | 'server', nth: number): Buffer =>
     tr.value(side, 'create an ephemeral', 'public key', nth);
   const priv = (side: 'client' | 'server', nth: number): Buffer =>
@@ -129,9 +200,9 @@ function runKeySchedule(t: ExecutionContext, c: HandshakeCase): Derived {
 
   // Early and handshake secrets.
   const early = new EarlySecret(provider, suite);
-  sameHex(t, early.earlySecret, tr.value('server', 'extract secret "early"', 'secret'), 'early secret');
+  check(early.earlySecret, 'server', 'extract secret "early"', 'secret');
   const hs = early.handshakeSecret(fromClient);
-  sameHex(t, hs.handshakeSecret, tr.value('server', 'extract secret "handshake"', 'secret'), 'handshake secret');
+  check(hs.handshakeSecret, 'server', 'extract secret "handshake"', 'secret');
 
   // Transcript up to ServerHello; after a HelloRetryRequest, ClientHello1 becomes message_hash.
   const transcript = new Transcript(provider);
@@ -147,23 +218,38 @@ function runKeySchedule(t: ExecutionContext, c: HandshakeCase): Derived {
     transcript.add(tr.message('server', 'ServerHello', 1));
   }
   const helloHash = transcript.hash();
-  sameHex(t, helloHash, tr.value('server', 'derive secret "tls13 c hs traffic"', 'hash'), 'hash to ServerHello');
+  check(helloHash, 'server', 'derive secret "tls13 c hs traffic"', 'hash');
 
   const hsTraffic = hs.trafficSecrets(helloHash);
-  sameHex(t, hsTraffic.client, tr.value('server', 'derive secret "tls13 c hs traffic"', 'expanded'), 'c hs traffic');
-  sameHex(t, hsTraffic.server, tr.value('server', 'derive secret "tls13 s hs traffic"', 'expanded'), 's hs traffic');
+  check(hsTraffic.client, 'server', 'derive secret "tls13 c hs traffic"', 'expanded');
+  check(hsTraffic.server, 'server', 'derive secret "tls13 s hs traffic"', 'expanded');
 
   const master = hs.masterSecret();
-  sameHex(t, master.masterSecret, tr.value('server', 'extract secret "master"', 'secret'), 'master secret');
+  check(master.masterSecret, 'server', 'extract secret "master"', 'secret');
 
   const serverHandshake = trafficKeys(provider, suite, hsTraffic.server);
   const clientHandshake = trafficKeys(provider, suite, hsTraffic.client);
-  const checkKeys = (keys: TrafficKeys, side: 'client' | 'server', step: string, what: string): void => {
-    sameHex(t, keys.key, tr.value(side, step, 'key expanded'), `${what} key`);
-    sameHex(t, keys.iv, tr.value(side, step, 'iv expanded'), `${what} iv`);
+  const checkKeys = (
+    keys: TrafficKeys,
+    side: 'client' | 'server',
+    step: string,
+    what: string
+  ): void => {
+    check(keys.key, side, step, 'key expanded');
+    check(keys.iv, side, step, 'iv expanded');
   };
-  checkKeys(serverHandshake, 'server', 'derive write traffic keys for handshake data', 'server handshake');
-  checkKeys(clientHandshake, 'server', 'derive read traffic keys for handshake data', 'client handshake');
+  checkKeys(
+    serverHandshake,
+    'server',
+    'derive write traffic keys for handshake data',
+    'server handshake'
+  );
+  checkKeys(
+    clientHandshake,
+    'server',
+    'derive read traffic keys for handshake data',
+    'client handshake'
+  );
 
   // The server's flight, its CertificateVerify and its Finished.
   let serverVerified = false;
@@ -175,8 +261,12 @@ function runKeySchedule(t: ExecutionContext, c: HandshakeCase): Derived {
     if (name === 'Finished') {
       const expected = tr.value('server', 'calculate finished', 'finished');
       const hash = transcript.hash();
-      sameHex(t, finishedKey(provider, suite, hsTraffic.server),
-        tr.value('server', 'calculate finished', 'expanded'), 'server finished_key');
+      check(
+        finishedKey(provider, suite, hsTraffic.server),
+        'server',
+        'calculate finished',
+        'expanded'
+      );
       const vd = verifyData(provider, suite, hsTraffic.server, hash);
       sameHex(t, vd, expected, 'server verify_data');
       sameHex(t, encodeFinished({ verifyData: vd }), message, 'server Finished message');
@@ -187,38 +277,58 @@ function runKeySchedule(t: ExecutionContext, c: HandshakeCase): Derived {
 
   // Application traffic and exporter secrets from the hash up to the server Finished.
   const finishedHash = transcript.hash();
-  sameHex(t, finishedHash, tr.value('server', 'derive secret "tls13 c ap traffic"', 'hash'), 'hash to server Finished');
+  check(finishedHash, 'server', 'derive secret "tls13 c ap traffic"', 'hash');
   const app = master.applicationSecrets(finishedHash);
-  sameHex(t, app.client, tr.value('server', 'derive secret "tls13 c ap traffic"', 'expanded'), 'c ap traffic');
-  sameHex(t, app.server, tr.value('server', 'derive secret "tls13 s ap traffic"', 'expanded'), 's ap traffic');
-  sameHex(t, app.exporter, tr.value('server', 'derive secret "tls13 exp master"', 'expanded'), 'exporter master');
+  check(app.client, 'server', 'derive secret "tls13 c ap traffic"', 'expanded');
+  check(app.server, 'server', 'derive secret "tls13 s ap traffic"', 'expanded');
+  check(app.exporter, 'server', 'derive secret "tls13 exp master"', 'expanded');
 
   const serverApplication = trafficKeys(provider, suite, app.server);
   const clientApplication = trafficKeys(provider, suite, app.client);
-  checkKeys(serverApplication, 'server', 'derive write traffic keys for application data', 'server application');
-  checkKeys(clientApplication, 'client', 'derive write traffic keys for application data', 'client application');
+  checkKeys(
+    serverApplication,
+    'server',
+    'derive write traffic keys for application data',
+    'server application'
+  );
+  checkKeys(
+    clientApplication,
+    'client',
+    'derive write traffic keys for application data',
+    'client application'
+  );
 
   // The client's flight.
   for (const name of c.clientFlight) {
     const message = tr.message('client', name);
     if (name === 'CertificateVerify') {
-      t.true(checkCertificateVerify(t, tr, 'client', transcript.hash(), c.clientScheme as string),
-        'client CertificateVerify checked');
+      t.true(
+        checkCertificateVerify(t, tr, 'client', transcript.hash(), c.clientScheme as string),
+        'client CertificateVerify checked'
+      );
     }
     if (name === 'Finished') {
       const vd = verifyData(provider, suite, hsTraffic.client, transcript.hash());
-      sameHex(t, finishedKey(provider, suite, hsTraffic.client),
-        tr.value('client', 'calculate finished', 'expanded'), 'client finished_key');
-      sameHex(t, vd, tr.value('client', 'calculate finished', 'finished'), 'client verify_data');
+      check(
+        finishedKey(provider, suite, hsTraffic.client),
+        'client',
+        'calculate finished',
+        'expanded'
+      );
+      check(vd, 'client', 'calculate finished', 'finished');
       sameHex(t, encodeFinished({ verifyData: vd }), message, 'client Finished message');
     }
     transcript.add(message);
   }
 
   const clientFinishedHash = transcript.hash();
-  sameHex(t, clientFinishedHash, tr.value('client', 'derive secret "tls13 res master"', 'hash'), 'hash to client Finished');
-  sameHex(t, master.resumptionMasterSecret(clientFinishedHash),
-    tr.value('client', 'derive secret "tls13 res master"', 'expanded'), 'resumption master secret');
+  check(clientFinishedHash, 'client', 'derive secret "tls13 res master"', 'hash');
+  check(
+    master.resumptionMasterSecret(clientFinishedHash),
+    'client',
+    'derive secret "tls13 res master"',
+    'expanded'
+  );
 
   return { serverHandshake, clientHandshake, serverApplication, clientApplication };
 }
@@ -228,8 +338,13 @@ function runKeySchedule(t: ExecutionContext, c: HandshakeCase): Derived {
  * through our provider; also checks that a changed transcript or the other side's context
  * fails. Returns whether the real signature verified.
  */
-function checkCertificateVerify(t: ExecutionContext, tr: Trace, side: 'client' | 'server',
-  hash: Buffer, schemeName: string): boolean {
+function checkCertificateVerify(
+  t: ExecutionContext,
+  tr: Trace,
+  side: 'client' | 'server',
+  hash: Buffer,
+  schemeName: string
+): boolean {
   const cert = decodeCertificate(body(tr.message(side, 'Certificate')));
   const key = new crypto.X509Certificate(cert.certificateList[0].certData).publicKey;
   const cv = decodeCertificateVerify(body(tr.message(side, 'CertificateVerify')));
@@ -239,12 +354,16 @@ function checkCertificateVerify(t: ExecutionContext, tr: Trace, side: 'client' |
 
   const server = side === 'server';
   const ok = provider.verify(scheme, key, certificateVerifyContent(server, hash), cv.signature);
-  t.false(provider.verify(scheme, key, certificateVerifyContent(!server, hash), cv.signature),
-    `${side} signature must not verify with the other side's context string`);
+  t.false(
+    provider.verify(scheme, key, certificateVerifyContent(!server, hash), cv.signature),
+    `${side} signature must not verify with the other side's context string`
+  );
   const otherHash = Buffer.from(hash);
   otherHash[0] ^= 1;
-  t.false(provider.verify(scheme, key, certificateVerifyContent(server, otherHash), cv.signature),
-    `${side} signature must not verify over another transcript`);
+  t.false(
+    provider.verify(scheme, key, certificateVerifyContent(server, otherHash), cv.signature),
+    `${side} signature must not verify over another transcript`
+  );
   return ok;
 }
 
@@ -256,10 +375,14 @@ for (const c of CASES) {
   test(`section ${c.section}: every record seals to the trace's bytes and opens to its payload`, (t) => {
     const keys = runKeySchedule(t, c);
     const tr = new Trace(c.section);
-    checkRecords(t, tr, 'server', [{ keys: keys.serverHandshake, records: 1 },
-      { keys: keys.serverApplication, records: Infinity }]);
-    checkRecords(t, tr, 'client', [{ keys: keys.clientHandshake, records: 1 },
-      { keys: keys.clientApplication, records: Infinity }]);
+    checkRecords(t, tr, 'server', [
+      { keys: keys.serverHandshake, records: 1 },
+      { keys: keys.serverApplication, records: Infinity },
+    ]);
+    checkRecords(t, tr, 'client', [
+      { keys: keys.clientHandshake, records: 1 },
+      { keys: keys.clientApplication, records: Infinity },
+    ]);
   });
 }
 
@@ -282,7 +405,12 @@ interface Epoch {
  * from zero by a fresh sealer and opener per epoch. All records, deframed from one stream fed a
  * byte at a time, come back whole.
  */
-function checkRecords(t: ExecutionContext, tr: Trace, side: 'client' | 'server', epochs: Epoch[]): void {
+function checkRecords(
+  t: ExecutionContext,
+  tr: Trace,
+  side: 'client' | 'server',
+  epochs: Epoch[]
+): void {
   const steps = tr.section.steps.filter((s) => s.side === side && s.action in RECORD_TYPES);
   let sealer: RecordSealer | undefined;
   let opener: RecordOpener | undefined;
@@ -299,10 +427,16 @@ function checkRecords(t: ExecutionContext, tr: Trace, side: 'client' | 'server',
 
     // change_cipher_spec stays in the clear in compatibility mode (RFC 8446, Section 5).
     if (complete[0] !== ContentType.application_data) {
-      t.true(protectedCount === 0 || type === ContentType.change_cipher_spec,
-        `${side}: plaintext record after keys are installed`);
-      sameHex(t, Buffer.concat(plaintextRecord(type, payload, complete.readUInt16BE(1))), complete,
-        `${side} plaintext record`);
+      t.true(
+        protectedCount === 0 || type === ContentType.change_cipher_spec,
+        `${side}: plaintext record after keys are installed`
+      );
+      sameHex(
+        t,
+        Buffer.concat(plaintextRecord(type, payload, complete.readUInt16BE(1))),
+        complete,
+        `${side} plaintext record`
+      );
       continue;
     }
 
@@ -328,9 +462,14 @@ function checkRecords(t: ExecutionContext, tr: Trace, side: 'client' | 'server',
   const out: Buffer[] = [];
   for (let i = 0; i < stream.length; i++) {
     deframer.push(stream.subarray(i, i + 1));
-    for (let r = deframer.next(); r; r = deframer.next()) out.push(Buffer.concat([r.header, r.fragment]));
+    for (let r = deframer.next(); r; r = deframer.next())
+      out.push(Buffer.concat([r.header, r.fragment]));
   }
-  t.deepEqual(out.map((b) => b.toString('hex')), wire.map((b) => b.toString('hex')), `${side} deframed records`);
+  t.deepEqual(
+    out.map((b) => b.toString('hex')),
+    wire.map((b) => b.toString('hex')),
+    `${side} deframed records`
+  );
   t.is(deframer.buffered, 0);
 }
 
@@ -340,11 +479,16 @@ function checkRecords(t: ExecutionContext, tr: Trace, side: 'client' | 'server',
 test('section 4: PSK key schedule, early data keys, Finished and every record match the trace', (t) => {
   const s3 = new Trace(3);
   const tr = new Trace(4);
+  const check = checker(t, tr);
   const nst = decodeNewSessionTicket(body(s3.message('server', 'NewSessionTicket')));
-  const psk = resumptionPsk(provider, suite,
-    s3.value('client', 'derive secret "tls13 res master"', 'expanded'), nst.ticketNonce);
+  const psk = resumptionPsk(
+    provider,
+    suite,
+    s3.value('client', 'derive secret "tls13 res master"', 'expanded'),
+    nst.ticketNonce
+  );
   const early = new EarlySecret(provider, suite, psk);
-  sameHex(t, early.earlySecret, tr.value('client', 'extract secret "early"', 'secret'), 'early secret');
+  check(early.earlySecret, 'client', 'extract secret "early"', 'secret');
 
   // The ClientHello in the transcript is the one sent, binders included.
   const clientHello = tr.value('client', 'send handshake record:', 'payload', 0);
@@ -354,57 +498,89 @@ test('section 4: PSK key schedule, early data keys, Finished and every record ma
   transcript.add(clientHello);
   transcript.start(suite);
   const helloHash = transcript.hash();
-  sameHex(t, helloHash, tr.value('client', 'derive secret "tls13 c e traffic"', 'hash'), 'hash of ClientHello');
+  check(helloHash, 'client', 'derive secret "tls13 c e traffic"', 'hash');
   const clientEarly = deriveSecret(provider, suite, early.earlySecret, 'c e traffic', helloHash);
-  sameHex(t, clientEarly, tr.value('client', 'derive secret "tls13 c e traffic"', 'expanded'), 'c e traffic');
-  sameHex(t, deriveSecret(provider, suite, early.earlySecret, 'e exp master', helloHash),
-    tr.value('client', 'derive secret "tls13 e exp master"', 'expanded'), 'e exp master');
+  check(clientEarly, 'client', 'derive secret "tls13 c e traffic"', 'expanded');
+  check(
+    deriveSecret(provider, suite, early.earlySecret, 'e exp master', helloHash),
+    'client',
+    'derive secret "tls13 e exp master"',
+    'expanded'
+  );
   const earlyKeys = trafficKeys(provider, suite, clientEarly);
-  sameHex(t, earlyKeys.key, tr.value('client', 'derive write traffic keys for early application data', 'key expanded'),
-    'early key');
-  sameHex(t, earlyKeys.iv, tr.value('client', 'derive write traffic keys for early application data', 'iv expanded'),
-    'early iv');
+  check(
+    earlyKeys.key,
+    'client',
+    'derive write traffic keys for early application data',
+    'key expanded'
+  );
+  check(
+    earlyKeys.iv,
+    'client',
+    'derive write traffic keys for early application data',
+    'iv expanded'
+  );
 
-  const shared = x25519Secret(tr.value('client', 'create an ephemeral', 'private key'),
-    tr.value('client', 'create an ephemeral', 'public key'), tr.value('server', 'create an ephemeral', 'public key'));
-  sameHex(t, shared, tr.value('server', 'extract secret "handshake"', 'IKM'), 'shared secret');
+  const shared = x25519Secret(
+    tr.value('client', 'create an ephemeral', 'private key'),
+    tr.value('client', 'create an ephemeral', 'public key'),
+    tr.value('server', 'create an ephemeral', 'public key')
+  );
+  check(shared, 'server', 'extract secret "handshake"', 'IKM');
   const hs = early.handshakeSecret(shared);
-  sameHex(t, hs.handshakeSecret, tr.value('server', 'extract secret "handshake"', 'secret'), 'handshake secret');
+  check(hs.handshakeSecret, 'server', 'extract secret "handshake"', 'secret');
 
   transcript.add(tr.message('server', 'ServerHello'));
   const hsTraffic = hs.trafficSecrets(transcript.hash());
-  sameHex(t, hsTraffic.client, tr.value('server', 'derive secret "tls13 c hs traffic"', 'expanded'), 'c hs traffic');
-  sameHex(t, hsTraffic.server, tr.value('server', 'derive secret "tls13 s hs traffic"', 'expanded'), 's hs traffic');
+  check(hsTraffic.client, 'server', 'derive secret "tls13 c hs traffic"', 'expanded');
+  check(hsTraffic.server, 'server', 'derive secret "tls13 s hs traffic"', 'expanded');
   const master = hs.masterSecret();
-  sameHex(t, master.masterSecret, tr.value('server', 'extract secret "master"', 'secret'), 'master secret');
+  check(master.masterSecret, 'server', 'extract secret "master"', 'secret');
 
   // No Certificate or CertificateVerify: the PSK authenticates the server.
   transcript.add(tr.message('server', 'EncryptedExtensions'));
-  sameHex(t, verifyData(provider, suite, hsTraffic.server, transcript.hash()),
-    tr.value('server', 'calculate finished', 'finished'), 'server verify_data');
+  check(
+    verifyData(provider, suite, hsTraffic.server, transcript.hash()),
+    'server',
+    'calculate finished',
+    'finished'
+  );
   transcript.add(tr.message('server', 'Finished'));
   const app = master.applicationSecrets(transcript.hash());
-  sameHex(t, app.client, tr.value('server', 'derive secret "tls13 c ap traffic"', 'expanded'), 'c ap traffic');
-  sameHex(t, app.server, tr.value('server', 'derive secret "tls13 s ap traffic"', 'expanded'), 's ap traffic');
-  sameHex(t, app.exporter, tr.value('server', 'derive secret "tls13 exp master"', 'expanded'), 'exp master');
+  check(app.client, 'server', 'derive secret "tls13 c ap traffic"', 'expanded');
+  check(app.server, 'server', 'derive secret "tls13 s ap traffic"', 'expanded');
+  check(app.exporter, 'server', 'derive secret "tls13 exp master"', 'expanded');
 
   // EndOfEarlyData joins the transcript before the client Finished.
   const endOfEarlyData = tr.message('client', 'EndOfEarlyData');
   t.is(endOfEarlyData.toString('hex'), '05000000');
   transcript.add(endOfEarlyData);
-  sameHex(t, verifyData(provider, suite, hsTraffic.client, transcript.hash()),
-    tr.value('client', 'calculate finished', 'finished'), 'client verify_data');
+  check(
+    verifyData(provider, suite, hsTraffic.client, transcript.hash()),
+    'client',
+    'calculate finished',
+    'finished'
+  );
   transcript.add(tr.message('client', 'Finished'));
-  sameHex(t, master.resumptionMasterSecret(transcript.hash()),
-    tr.value('client', 'derive secret "tls13 res master"', 'expanded'), 'resumption master secret');
+  check(
+    master.resumptionMasterSecret(transcript.hash()),
+    'client',
+    'derive secret "tls13 res master"',
+    'expanded'
+  );
 
   const keys = (secret: Buffer): TrafficKeys => trafficKeys(provider, suite, secret);
   // Client: early data and EndOfEarlyData under the early keys, Finished under the handshake
   // keys, then application data and the alert.
-  checkRecords(t, tr, 'client', [{ keys: earlyKeys, records: 2 }, { keys: keys(hsTraffic.client), records: 1 },
-    { keys: keys(app.client), records: Infinity }]);
-  checkRecords(t, tr, 'server', [{ keys: keys(hsTraffic.server), records: 1 },
-    { keys: keys(app.server), records: Infinity }]);
+  checkRecords(t, tr, 'client', [
+    { keys: earlyKeys, records: 2 },
+    { keys: keys(hsTraffic.client), records: 1 },
+    { keys: keys(app.client), records: Infinity },
+  ]);
+  checkRecords(t, tr, 'server', [
+    { keys: keys(hsTraffic.server), records: 1 },
+    { keys: keys(app.server), records: Infinity },
+  ]);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -413,13 +589,18 @@ test('section 4: PSK key schedule, early data keys, Finished and every record ma
 class RecordingProvider extends NodeCryptoProvider {
   infos: Buffer[] = [];
 
-  override hkdfExpand(hash: 'sha256' | 'sha384', prk: Buffer, info: Buffer, length: number): Buffer {
+  override hkdfExpand(
+    hash: 'sha256' | 'sha384',
+    prk: Buffer,
+    info: Buffer,
+    length: number
+  ): Buffer {
     this.infos.push(Buffer.from(info));
     return super.hkdfExpand(hash, prk, info, length);
   }
 }
 
-test('every HKDF-Expand-Label step of sections 3 to 7 gives the trace\'s info and output', (t) => {
+test("every HKDF-Expand-Label step of sections 3 to 7 gives the trace's info and output", (t) => {
   let checked = 0;
   for (const n of [3, 4, 5, 6, 7]) {
     for (const step of new Trace(n).section.steps) {
@@ -440,17 +621,29 @@ test('every HKDF-Expand-Label step of sections 3 to 7 gives the trace\'s info an
       }
 
       // The PSK binder of section 4 is a Finished computed with the binder key.
-      const label = step.action.startsWith('calculate PSK binder') ? 'finished'
+      const label = step.action.startsWith('calculate PSK binder')
+        ? 'finished'
         : /"tls13 ([^"]+)"/.exec(step.action)?.[1];
       if (!label || !v.has('expanded')) continue;
-      const out = hkdfExpandLabel(recorder, suite.hash, prk, label, v.get('hash') as Buffer,
-        (v.get('expanded') as Buffer).length);
+      const out = hkdfExpandLabel(
+        recorder,
+        suite.hash,
+        prk,
+        label,
+        v.get('hash') as Buffer,
+        (v.get('expanded') as Buffer).length
+      );
       sameHex(t, out, v.get('expanded') as Buffer, `${where}: expanded`);
       sameHex(t, recorder.infos[0], v.get('info') as Buffer, `${where}: info`);
       checked++;
       const binderHash = v.get('binder hash');
       if (binderHash) {
-        sameHex(t, verifyData(recorder, suite, prk, binderHash), v.get('finished') as Buffer, `${where}: binder`);
+        sameHex(
+          t,
+          verifyData(recorder, suite, prk, binderHash),
+          v.get('finished') as Buffer,
+          `${where}: binder`
+        );
       }
     }
   }
@@ -463,25 +656,31 @@ test('every HKDF-Expand-Label step of sections 3 to 7 gives the trace\'s info an
 
 test('section 3 ticket: resumption PSK matches, and is the early secret input of section 4', (t) => {
   const s3 = new Trace(3);
+  const fromSection3 = checker(t, s3);
   const nst = decodeNewSessionTicket(body(s3.message('server', 'NewSessionTicket')));
   const resMaster = s3.value('client', 'derive secret "tls13 res master"', 'expanded');
   const psk = resumptionPsk(provider, suite, resMaster, nst.ticketNonce);
-  sameHex(t, psk, s3.value('server', 'generate resumption secret', 'expanded'), 'resumption PSK');
+  fromSection3(psk, 'server', 'generate resumption secret', 'expanded');
 
   const s4 = new Trace(4);
-  sameHex(t, psk, s4.value('client', 'extract secret "early"', 'IKM'), 'section 4 PSK');
+  const fromSection4 = checker(t, s4);
+  fromSection4(psk, 'client', 'extract secret "early"', 'IKM');
   const early = new EarlySecret(provider, suite, psk);
-  sameHex(t, early.earlySecret, s4.value('client', 'extract secret "early"', 'secret'), 'section 4 early secret');
-  sameHex(t, early.binderKey(true), s4.value('client', 'calculate PSK binder', 'PRK'), 'res binder key');
+  fromSection4(early.earlySecret, 'client', 'extract secret "early"', 'secret');
+  fromSection4(early.binderKey(true), 'client', 'calculate PSK binder', 'PRK');
 
   // The binder covers the ClientHello up to the binders list.
   const partial = new Transcript(provider);
   partial.add(s4.value('client', 'calculate PSK binder', 'ClientHello prefix'));
   partial.start(suite);
   const binderHash = partial.hash();
-  sameHex(t, binderHash, s4.value('client', 'calculate PSK binder', 'binder hash'), 'binder hash');
-  sameHex(t, verifyData(provider, suite, early.binderKey(true), binderHash),
-    s4.value('client', 'calculate PSK binder', 'finished'), 'binder');
+  fromSection4(binderHash, 'client', 'calculate PSK binder', 'binder hash');
+  fromSection4(
+    verifyData(provider, suite, early.binderKey(true), binderHash),
+    'client',
+    'calculate PSK binder',
+    'finished'
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -489,17 +688,26 @@ test('section 3 ticket: resumption PSK matches, and is the early secret input of
 
 test('section 3: ClientHello decodes to its fields and extensions, and re-encodes', (t) => {
   const tr = new Trace(3);
+  const check = checker(t, tr);
   const raw = tr.message('client', 'ClientHello');
   const ch = decodeClientHello(body(raw));
   t.is(ch.legacyVersion, 0x0303);
-  sameHex(t, ch.random,
-    Buffer.from('6660261ff947cea49cce6cfad687f457cf1b14531ba14131a0e8f309a1d0b9c4', 'hex'), 'random');
+  sameHex(
+    t,
+    ch.random,
+    Buffer.from('6660261ff947cea49cce6cfad687f457cf1b14531ba14131a0e8f309a1d0b9c4', 'hex'),
+    'random'
+  );
   t.is(ch.legacySessionId.length, 0);
   t.deepEqual(ch.cipherSuites, [0x1301, 0x1303, 0x1302]);
   sameHex(t, ch.legacyCompressionMethods, Buffer.of(0), 'compression methods');
-  t.deepEqual(ch.extensions.map((e) => e.type), [0x0000, 0xff01, 0x000a, 0x0023, 0x0033, 0x002b, 0x000d, 0x002d, 0x001c]);
+  t.deepEqual(
+    ch.extensions.map((e) => e.type),
+    [0x0000, 0xff01, 0x000a, 0x0023, 0x0033, 0x002b, 0x000d, 0x002d, 0x001c]
+  );
 
-  const ext = (type: number): Buffer => (ch.extensions.find((e) => e.type === type) as { data: Buffer }).data;
+  const ext = (type: number): Buffer =>
+    (ch.extensions.find((e) => e.type === type) as { data: Buffer }).data;
   t.deepEqual(serverNameList.decode(ext(0x0000)), ['server']);
   sameHex(t, serverNameList.encode('server'), ext(0x0000), 'server_name');
   const groups = [0x001d, 0x0017, 0x0018, 0x0019, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104];
@@ -508,12 +716,14 @@ test('section 3: ClientHello decodes to its fields and extensions, and re-encode
   const shares = keyShareClientHello.decode(ext(0x0033));
   t.is(shares.length, 1);
   t.is(shares[0].group, 0x001d);
-  sameHex(t, shares[0].keyExchange, tr.value('client', 'create an ephemeral', 'public key'), 'client key share');
+  check(shares[0].keyExchange, 'client', 'create an ephemeral', 'public key');
   sameHex(t, keyShareClientHello.encode(shares), ext(0x0033), 'key_share');
   t.deepEqual(supportedVersionsList.decode(ext(0x002b)), [0x0304]);
   sameHex(t, supportedVersionsList.encode([0x0304]), ext(0x002b), 'supported_versions');
-  const schemes = [0x0403, 0x0503, 0x0603, 0x0203, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501,
-    0x0601, 0x0201, 0x0402, 0x0502, 0x0602, 0x0202];
+  const schemes = [
+    0x0403, 0x0503, 0x0603, 0x0203, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0201, 0x0402,
+    0x0502, 0x0602, 0x0202,
+  ];
   t.deepEqual(signatureSchemeList.decode(ext(0x000d)), schemes);
   sameHex(t, signatureSchemeList.encode(schemes), ext(0x000d), 'signature_algorithms');
   t.deepEqual(pskKeyExchangeModes.decode(ext(0x002d)), [1]);
@@ -524,6 +734,7 @@ test('section 3: ClientHello decodes to its fields and extensions, and re-encode
 
 test('section 3: ServerHello, EncryptedExtensions, Certificate, CertificateVerify, Finished, NewSessionTicket', (t) => {
   const tr = new Trace(3);
+  const check = checker(t, tr);
 
   const shRaw = tr.message('server', 'ServerHello');
   const sh = decodeServerHello(body(shRaw));
@@ -531,10 +742,13 @@ test('section 3: ServerHello, EncryptedExtensions, Certificate, CertificateVerif
   t.is(sh.cipherSuite, 0x1301);
   t.is(sh.legacyCompressionMethod, 0);
   t.is(sh.legacySessionId.length, 0);
-  t.deepEqual(sh.extensions.map((e) => e.type), [0x0033, 0x002b]);
+  t.deepEqual(
+    sh.extensions.map((e) => e.type),
+    [0x0033, 0x002b]
+  );
   const share = keyShareServerHello.decode(sh.extensions[0].data);
   t.is(share.group, 0x001d);
-  sameHex(t, share.keyExchange, tr.value('server', 'create an ephemeral', 'public key'), 'server key share');
+  check(share.keyExchange, 'server', 'create an ephemeral', 'public key');
   sameHex(t, keyShareServerHello.encode(share), sh.extensions[0].data, 'key_share re-encoded');
   t.is(supportedVersionSelected.decode(sh.extensions[1].data), 0x0304);
   sameHex(t, supportedVersionSelected.encode(0x0304), sh.extensions[1].data, 'supported_versions');
@@ -542,9 +756,14 @@ test('section 3: ServerHello, EncryptedExtensions, Certificate, CertificateVerif
 
   const eeRaw = tr.message('server', 'EncryptedExtensions');
   const ee = decodeEncryptedExtensions(body(eeRaw));
-  t.deepEqual(ee.extensions.map((e) => e.type), [0x000a, 0x001c, 0x0000]);
-  t.deepEqual(namedGroupList.decode(ee.extensions[0].data),
-    [0x001d, 0x0017, 0x0018, 0x0019, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104]);
+  t.deepEqual(
+    ee.extensions.map((e) => e.type),
+    [0x000a, 0x001c, 0x0000]
+  );
+  t.deepEqual(
+    namedGroupList.decode(ee.extensions[0].data),
+    [0x001d, 0x0017, 0x0018, 0x0019, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104]
+  );
   sameHex(t, ee.extensions[1].data, Buffer.from('4001', 'hex'), 'record_size_limit');
   t.is(empty.decode(ee.extensions[2].data, 'server_name'), undefined);
   sameHex(t, encodeEncryptedExtensions(ee), eeRaw, 'EncryptedExtensions re-encoded');
@@ -567,7 +786,7 @@ test('section 3: ServerHello, EncryptedExtensions, Certificate, CertificateVerif
 
   const finRaw = tr.message('server', 'Finished');
   const fin = decodeFinished(body(finRaw), 32);
-  sameHex(t, fin.verifyData, tr.value('server', 'calculate finished', 'finished'), 'verify_data');
+  check(fin.verifyData, 'server', 'calculate finished', 'finished');
   sameHex(t, encodeFinished(fin), finRaw, 'Finished re-encoded');
 
   const nstRaw = tr.message('server', 'NewSessionTicket');
@@ -576,12 +795,16 @@ test('section 3: ServerHello, EncryptedExtensions, Certificate, CertificateVerif
   t.is(nst.ticketAgeAdd, 0x933d0932);
   sameHex(t, nst.ticketNonce, Buffer.of(0, 0), 'ticket_nonce');
   t.is(nst.ticket.length, 178);
-  t.deepEqual(nst.extensions.map((e) => [e.type, e.data.toString('hex')]), [[0x002a, '00000400']]);
+  t.deepEqual(
+    nst.extensions.map((e) => [e.type, e.data.toString('hex')]),
+    [[0x002a, '00000400']]
+  );
   sameHex(t, encodeNewSessionTicket(nst), nstRaw, 'NewSessionTicket re-encoded');
 });
 
 test('section 5: HelloRetryRequest and both ClientHellos decode and re-encode', (t) => {
   const tr = new Trace(5);
+  const check = checker(t, tr);
   const ch1Raw = tr.message('client', 'ClientHello', 0);
   const ch2Raw = tr.message('client', 'ClientHello', 1);
   const hrrRaw = tr.message('server', 'ServerHello', 0);
@@ -589,7 +812,10 @@ test('section 5: HelloRetryRequest and both ClientHellos decode and re-encode', 
   const hrr = decodeServerHello(body(hrrRaw));
   sameHex(t, hrr.random, HELLO_RETRY_REQUEST_RANDOM, 'HelloRetryRequest random');
   t.is(hrr.cipherSuite, 0x1301);
-  t.deepEqual(hrr.extensions.map((e) => e.type), [0x0033, 0x002c, 0x002b]);
+  t.deepEqual(
+    hrr.extensions.map((e) => e.type),
+    [0x0033, 0x002c, 0x002b]
+  );
   t.is(keyShareHelloRetryRequest.decode(hrr.extensions[0].data), 0x0017);
   sameHex(t, keyShareHelloRetryRequest.encode(0x0017), hrr.extensions[0].data, 'HRR key_share');
   const cookieValue = cookie.decode(hrr.extensions[1].data);
@@ -600,9 +826,14 @@ test('section 5: HelloRetryRequest and both ClientHellos decode and re-encode', 
   const ch1 = decodeClientHello(body(ch1Raw));
   const ch2 = decodeClientHello(body(ch2Raw));
   sameHex(t, ch2.random, ch1.random, 'second ClientHello keeps the random');
-  const share2 = keyShareClientHello.decode((ch2.extensions.find((e) => e.type === 0x0033) as { data: Buffer }).data);
-  t.deepEqual(share2.map((s) => s.group), [0x0017]);
-  sameHex(t, share2[0].keyExchange, tr.value('client', 'create an ephemeral', 'public key', 1), 'P-256 share');
+  const share2 = keyShareClientHello.decode(
+    (ch2.extensions.find((e) => e.type === 0x0033) as { data: Buffer }).data
+  );
+  t.deepEqual(
+    share2.map((s) => s.group),
+    [0x0017]
+  );
+  check(share2[0].keyExchange, 'client', 'create an ephemeral', 'public key', 1);
   const echoed = ch2.extensions.find((e) => e.type === 0x002c) as { data: Buffer };
   sameHex(t, cookie.decode(echoed.data), cookieValue, 'cookie echoed');
   // The second ClientHello is padded to 512 bytes with the padding extension (21).
@@ -613,25 +844,40 @@ test('section 5: HelloRetryRequest and both ClientHellos decode and re-encode', 
 
 test('section 5: replaceWithMessageHash gives the synthetic message_hash transcript', (t) => {
   const tr = new Trace(5);
+  const check = checker(t, tr);
   const ch1 = tr.message('client', 'ClientHello', 0);
   const transcript = new Transcript(provider);
   transcript.add(ch1);
   transcript.replaceWithMessageHash(suite);
-  const synthetic = Buffer.concat([Buffer.of(254, 0, 0, 32), crypto.createHash('sha256').update(ch1).digest()]);
-  sameHex(t, transcript.hash(), crypto.createHash('sha256').update(synthetic).digest(), 'message_hash alone');
+  const synthetic = Buffer.concat([
+    Buffer.of(254, 0, 0, 32),
+    crypto.createHash('sha256').update(ch1).digest(),
+  ]);
+  sameHex(
+    t,
+    transcript.hash(),
+    crypto.createHash('sha256').update(synthetic).digest(),
+    'message_hash alone'
+  );
 
-  for (const raw of [tr.message('server', 'ServerHello', 0), tr.message('client', 'ClientHello', 1),
-    tr.message('server', 'ServerHello', 1)]) {
+  for (const raw of [
+    tr.message('server', 'ServerHello', 0),
+    tr.message('client', 'ClientHello', 1),
+    tr.message('server', 'ServerHello', 1),
+  ]) {
     transcript.add(raw);
   }
-  sameHex(t, transcript.hash(), tr.value('server', 'derive secret "tls13 c hs traffic"', 'hash'),
-    'hash to ServerHello after HelloRetryRequest');
+  check(transcript.hash(), 'server', 'derive secret "tls13 c hs traffic"', 'hash');
 
   // Without the replacement the hash would differ: the trace really depends on message_hash.
   const plain = new Transcript(provider);
   plain.start(suite);
-  for (const raw of [ch1, tr.message('server', 'ServerHello', 0), tr.message('client', 'ClientHello', 1),
-    tr.message('server', 'ServerHello', 1)]) {
+  for (const raw of [
+    ch1,
+    tr.message('server', 'ServerHello', 0),
+    tr.message('client', 'ClientHello', 1),
+    tr.message('server', 'ServerHello', 1),
+  ]) {
     plain.add(raw);
   }
   t.not(plain.hash().toString('hex'), transcript.hash().toString('hex'));
@@ -642,12 +888,23 @@ test('section 6: CertificateRequest and both certificates decode and re-encode',
   const crRaw = tr.message('server', 'CertificateRequest');
   const cr = decodeCertificateRequest(body(crRaw));
   t.is(cr.certificateRequestContext.length, 0);
-  t.deepEqual(cr.extensions.map((e) => e.type), [0x000d]);
-  t.deepEqual(signatureSchemeList.decode(cr.extensions[0].data), [0x0403, 0x0503, 0x0603, 0x0203,
-    0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0201, 0x0402, 0x0502, 0x0602, 0x0202]);
+  t.deepEqual(
+    cr.extensions.map((e) => e.type),
+    [0x000d]
+  );
+  t.deepEqual(
+    signatureSchemeList.decode(cr.extensions[0].data),
+    [
+      0x0403, 0x0503, 0x0603, 0x0203, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0201,
+      0x0402, 0x0502, 0x0602, 0x0202,
+    ]
+  );
   sameHex(t, encodeCertificateRequest(cr), crRaw, 'CertificateRequest re-encoded');
 
-  for (const [side, subject, algorithm] of [['server', 'CN=ecdsa256', 0x0403], ['client', 'CN=client', 0x0804]] as const) {
+  for (const [side, subject, algorithm] of [
+    ['server', 'CN=ecdsa256', 0x0403],
+    ['client', 'CN=client', 0x0804],
+  ] as const) {
     const certRaw = tr.message(side, 'Certificate');
     const cert = decodeCertificate(body(certRaw));
     t.is(new crypto.X509Certificate(cert.certificateList[0].certData).subject, subject);
@@ -660,14 +917,29 @@ test('section 6: CertificateRequest and both certificates decode and re-encode',
   t.is(schemeByName('rsa_pss_rsae_sha256')?.code, 0x0804);
 });
 
-const CODECS: Record<number, { name: string; decode: (body: Buffer) => unknown; encode: (m: never) => Buffer }> = {
+const CODECS: Record<
+  number,
+  { name: string; decode: (body: Buffer) => unknown; encode: (m: never) => Buffer }
+> = {
   1: { name: 'ClientHello', decode: decodeClientHello, encode: encodeClientHello },
   2: { name: 'ServerHello', decode: decodeServerHello, encode: encodeServerHello },
   4: { name: 'NewSessionTicket', decode: decodeNewSessionTicket, encode: encodeNewSessionTicket },
-  8: { name: 'EncryptedExtensions', decode: decodeEncryptedExtensions, encode: encodeEncryptedExtensions },
+  8: {
+    name: 'EncryptedExtensions',
+    decode: decodeEncryptedExtensions,
+    encode: encodeEncryptedExtensions,
+  },
   11: { name: 'Certificate', decode: decodeCertificate, encode: encodeCertificate },
-  13: { name: 'CertificateRequest', decode: decodeCertificateRequest, encode: encodeCertificateRequest },
-  15: { name: 'CertificateVerify', decode: decodeCertificateVerify, encode: encodeCertificateVerify },
+  13: {
+    name: 'CertificateRequest',
+    decode: decodeCertificateRequest,
+    encode: encodeCertificateRequest,
+  },
+  15: {
+    name: 'CertificateVerify',
+    decode: decodeCertificateVerify,
+    encode: encodeCertificateVerify,
+  },
   20: { name: 'Finished', decode: (b) => decodeFinished(b, 32), encode: encodeFinished },
 };
 
@@ -701,8 +973,14 @@ test('every handshake message sent in sections 3 to 7 decodes and re-encodes to 
   // Each section's ClientHello and ServerHello (two of each in section 5), every server flight,
   // the client Finished of each section and the two client Certificates of section 6.
   t.deepEqual(Object.fromEntries([...seen].sort()), {
-    Certificate: 5, CertificateRequest: 1, CertificateVerify: 5, ClientHello: 6, EncryptedExtensions: 5,
-    Finished: 10, NewSessionTicket: 1, ServerHello: 6,
+    Certificate: 5,
+    CertificateRequest: 1,
+    CertificateVerify: 5,
+    ClientHello: 6,
+    EncryptedExtensions: 5,
+    Finished: 10,
+    NewSessionTicket: 1,
+    ServerHello: 6,
   });
 });
 
@@ -711,7 +989,10 @@ test('section 4: the resumed ClientHello carries pre_shared_key last, and the Se
   const ch = decodeClientHello(body(tr.value('client', 'send handshake record:', 'payload', 0)));
   const last = ch.extensions[ch.extensions.length - 1];
   t.is(last.type, 0x0029);
-  t.deepEqual(ch.extensions.map((e) => e.type).filter((type) => type === 0x002a), [0x002a]);
+  t.deepEqual(
+    ch.extensions.map((e) => e.type).filter((type) => type === 0x002a),
+    [0x002a]
+  );
   const sh = decodeServerHello(body(tr.message('server', 'ServerHello')));
   const psk = sh.extensions.find((e) => e.type === 0x0029);
   t.is(psk?.data.toString('hex'), '0000');
@@ -727,8 +1008,10 @@ test('the parser found the sections, steps and values it needs', (t) => {
   t.is(s3.message('server', 'Certificate').length, 445);
   t.is(s3.message('server', 'Certificate').subarray(-2).toString('hex'), '0000');
   // A step description wrapped over two lines is joined.
-  t.is(s3.step('client', 'extract secret "handshake"').action,
-    'extract secret "handshake" (same as server handshake secret)');
+  t.is(
+    s3.step('client', 'extract secret "handshake"').action,
+    'extract secret "handshake" (same as server handshake secret)'
+  );
   // No page header or footer text survives inside any value's step list.
   for (const section of sections.values()) {
     for (const step of section.steps) t.false(/Thomson|Internet-Draft/.test(step.action));

@@ -6,8 +6,15 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-export const TRACE_FILE = path.join(__dirname, '..', '..', '..', 'shared', 'reference',
-  'rfc8448-handshake-traces.txt');
+export const TRACE_FILE = path.join(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  'shared',
+  'reference',
+  'rfc8448-handshake-traces.txt'
+);
 
 export interface TraceStep {
   side: 'client' | 'server';
@@ -31,7 +38,9 @@ const HEX_LINE = /^\s+[0-9a-f]{2}(?: [0-9a-f]{2})*\s*$/;
 
 /** The document's lines without form feeds, page headers and page footers. */
 export function cleanLines(text: string): string[] {
-  return text.replace(/\f/g, '').split(/\r?\n/)
+  return text
+    .replace(/\f/g, '')
+    .split(/\r?\n/)
     .filter((line) => !PAGE_FOOTER.test(line) && !PAGE_HEADER.test(line));
 }
 
@@ -59,7 +68,11 @@ export function parseTraces(text: string): Map<number, TraceSection> {
 
     const stepMatch = STEP.exec(line);
     if (stepMatch) {
-      step = { side: stepMatch[1] as 'client' | 'server', action: stepMatch[2].trim(), values: new Map() };
+      step = {
+        side: stepMatch[1] as 'client' | 'server',
+        action: stepMatch[2].trim(),
+        values: new Map(),
+      };
       section.steps.push(step);
       stepHeaderOpen = true;
       continue;
@@ -118,7 +131,10 @@ export class Trace {
 
   step(side: 'client' | 'server', actionPrefix: string, nth = 0): TraceStep {
     const found = this.steps(side, actionPrefix)[nth];
-    if (!found) throw new Error(`section ${this.section.number}: no step ${nth} "${actionPrefix}" of ${side}`);
+    if (!found)
+      throw new Error(
+        `section ${this.section.number}: no step ${nth} "${actionPrefix}" of ${side}`
+      );
     return found;
   }
 
@@ -126,7 +142,9 @@ export class Trace {
   value(side: 'client' | 'server', actionPrefix: string, label: string, nth = 0): Buffer {
     const found = this.steps(side, actionPrefix).filter((s) => s.values.has(label))[nth];
     if (!found) {
-      throw new Error(`section ${this.section.number}: no step ${nth} "${actionPrefix}" of ${side} with "${label}"`);
+      throw new Error(
+        `section ${this.section.number}: no step ${nth} "${actionPrefix}" of ${side} with "${label}"`
+      );
     }
     return found.values.get(label) as Buffer;
   }
