@@ -20,6 +20,7 @@ interface HelloParts {
   groups?: number[];
   shares?: Array<{ group: number; keyExchange: Buffer }>;
   sessionId?: Buffer;
+  random?: Buffer;
   extra?: ext.Extension[];
 }
 
@@ -40,7 +41,7 @@ function clientHello(parts: HelloParts = {}): Buffer {
   extensions.push(...(parts.extra ?? []));
   return encodeClientHello({
     legacyVersion: ProtocolVersion.TLS1_2,
-    random: randomBytes(32),
+    random: parts.random ?? randomBytes(32),
     legacySessionId: parts.sessionId ?? randomBytes(32),
     cipherSuites: [CipherSuite.TLS_AES_128_GCM_SHA256],
     legacyCompressionMethods: Buffer.of(0),
@@ -159,5 +160,102 @@ test('five bad ClientHellos in a row, then a good handshake', async (t) => {
     t.is(received[6], AlertDescription[alert]);
   }
   t.deepEqual(server.clientErrors.map((e) => e.code), cases.map(([, , , code]) => code));
+  await goodHandshake(t, server);
+});
+
+/** Splits `bytes` into whole records. */
+function records(bytes: Buffer): Array<{ type: number; fragment: Buffer }> {
+  const out: Array<{ type: number; fragment: Buffer }> = [];
+  for (let at = 0; at + 5 <= bytes.length;) {
+    const length = bytes.readUInt16BE(at + 3);
+    if (at + 5 + length > bytes.length) break;
+    out.push({ type: bytes[at], fragment: bytes.subarray(at + 5, at + 5 + length) });
+    at += 5 + length;
+  }
+  return out;
+}
+
+/** Sends a first ClientHello that needs a HelloRetryRequest; resolves with the open socket. */
+async function retried(server: TestServer, sessionId: Buffer, random = randomBytes(32)): Promise<{
+  socket: net.Socket; received: () => Buffer; closed: Promise<void>;
+}> {
+  const socket = net.connect({ host: LOOPBACK, port: server.port });
+  let received = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => {
+    received = Buffer.concat([received, chunk]);
+  });
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.write(handshakeRecord(clientHello({
+    groups: [NamedGroup.x25519, NamedGroup.secp256r1], sessionId, random,
+  })));
+  const deadline = Date.now() + 10_000;
+  while (records(received).length < 2 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return { socket, received: () => received, closed };
+}
+
+test('HelloRetryRequest on the wire: special random, session id echoed, the group asked for', async (t) => {
+  const server = await startTestServer(t, { ecdhCurve: 'P-256' });
+  const sessionId = randomBytes(32);
+  const { socket, received } = await retried(server, sessionId);
+  t.teardown(() => socket.destroy());
+  const [retry, changeCipherSpec] = records(received());
+  t.is(retry.type, ContentType.handshake);
+  const body = retry.fragment.subarray(4);
+  t.is(retry.fragment[0], 2); // server_hello
+  // The random that marks a HelloRetryRequest (RFC 8446, Section 4.1.3), written out here.
+  t.is(body.subarray(2, 34).toString('hex'),
+    'cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c');
+  t.deepEqual(body.subarray(35, 35 + body[34]), sessionId);
+  t.is(changeCipherSpec.type, ContentType.change_cipher_spec);
+  t.true(retry.fragment.includes(Buffer.of(0x00, E.key_share, 0x00, 0x02, 0x00, NamedGroup.secp256r1)));
+});
+
+test('a second ClientHello with another session id: illegal_parameter', async (t) => {
+  const server = await startTestServer(t, { ecdhCurve: 'P-256' });
+  const refused = server.nextClientError();
+  const { socket, received, closed } = await retried(server, randomBytes(32));
+  t.teardown(() => socket.destroy());
+  const before = received().length;
+  const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const share = { group: NamedGroup.secp256r1, keyExchange: publicKey.export({ format: 'der', type: 'spki' }).subarray(-65) };
+  socket.write(handshakeRecord(clientHello({
+    groups: [NamedGroup.x25519, NamedGroup.secp256r1], shares: [share], sessionId: randomBytes(32),
+  })));
+  await closed;
+  t.deepEqual([...received().subarray(before)],
+    [ContentType.alert, 0x03, 0x03, 0x00, 0x02, 2, AlertDescription.illegal_parameter]);
+  t.is((await refused).code, 'ERR_TLS13_ILLEGAL_PARAMETER');
+  await goodHandshake(t, server);
+});
+
+test('a second ClientHello still without the share asked for: illegal_parameter', async (t) => {
+  const server = await startTestServer(t, { ecdhCurve: 'P-256' });
+  const refused = server.nextClientError();
+  const sessionId = randomBytes(32);
+  const random = randomBytes(32);
+  const { socket, received, closed } = await retried(server, sessionId, random);
+  t.teardown(() => socket.destroy());
+  const before = received().length;
+  socket.write(handshakeRecord(clientHello({
+    groups: [NamedGroup.x25519, NamedGroup.secp256r1], sessionId, random,
+  })));
+  await closed;
+  t.is(received()[before + 6], AlertDescription.illegal_parameter);
+  const error = await refused;
+  t.is(error.code, 'ERR_TLS13_ILLEGAL_PARAMETER');
+  t.regex(error.message, /key share for secp256r1 after HelloRetryRequest/);
+});
+
+test('a client that connects and says nothing meets handshakeTimeout', async (t) => {
+  const server = await startTestServer(t, { handshakeTimeout: 300 });
+  const refused = server.nextClientError();
+  const started = Date.now();
+  const received = await exchange(server.port, Buffer.alloc(0));
+  t.is(received.length, 0);
+  t.true(Date.now() - started >= 250);
+  t.is((await refused).code, 'ERR_TLS13_HANDSHAKE_TIMEOUT');
   await goodHandshake(t, server);
 });
