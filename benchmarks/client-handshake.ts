@@ -30,6 +30,7 @@ export async function benchClientHandshakes(ctx: BenchContext): Promise<Row[]> {
     const rate = new Paired();
     const cpu = new Paired();
     const shared = new Paired();
+    const sharedCpu = new Paired();
     for (let round = 0; round < ctx.rounds; round++) {
       const results: Partial<Record<StackName, LoopResult>> = {};
       for (const stack of roundOrder(round, ctx.stacks)) {
@@ -42,6 +43,7 @@ export async function benchClientHandshakes(ctx: BenchContext): Promise<Row[]> {
       if (sharedContext) {
         const withShared = await runHandshakeLoop(sharedContext, limits);
         shared.add({ ours: perSecond(results.ours), node: perSecond(withShared) });
+        sharedCpu.add({ ours: cpuEach(results.ours), node: cpuEach(withShared) });
       }
       ctx.log(`client handshakes round ${round + 1}: ${Object.entries(results)
         .map(([s, r]) => `${s} ${perSecond(r)?.toFixed(0)}/s`).join(', ')}`);
@@ -52,6 +54,7 @@ export async function benchClientHandshakes(ctx: BenchContext): Promise<Row[]> {
     ];
     if (sharedContext) {
       rows.push(shared.row('  the same, node:tls with one SecureContext', 'per second'));
+      rows.push(sharedCpu.row('  client CPU for that', 'µs per handshake'));
     }
     return rows;
   } finally {
