@@ -202,3 +202,60 @@ for (const [what, extra, alert, code, text] of refusals) {
     t.true(records.some((r) => r.kind === 'alert' && r.direction === 'sent'));
   });
 }
+
+test('s_client -alpn h2 against a server that serves only http/1.1: no_application_protocol (120)', async (t) => {
+  const { port, nextClientError } = await startTestServer(t, { ALPNProtocols: ['http/1.1'] });
+  const refused = nextClientError();
+  const peer = new Peer(t, 'openssl', sClient(port, ['-alpn', 'h2']));
+  await peer.waitFor(/alert number 120\b/);
+  peer.end();
+  await peer.exit();
+  t.is((await refused).code, 'ERR_TLS13_NO_APPLICATION_PROTOCOL');
+});
+
+test('s_client -alpn and -servername: both negotiated', async (t) => {
+  const { port, nextSecure } = await startTestServer(t, { ALPNProtocols: ['h2', 'http/1.1'] });
+  const secure = nextSecure();
+  const peer = await converse(t, port, ['-alpn', 'http/1.1,h2', '-servername', 'localhost']);
+  t.regex(peer.output, /ALPN protocol: h2/);
+  const socket = await secure;
+  t.is(socket.alpnProtocol, 'h2');
+  t.is(socket.servername, 'localhost');
+});
+
+test('two identities: the server signs with the one whose scheme s_client accepts', async (t) => {
+  const { port, nextSecure, records } = await startTestServer(t, {
+    cert: [readCert('server.pem'), readCert('server-rsa.pem')],
+    key: [readCert('server-key.pem'), readCert('server-rsa-key.pem')],
+  });
+  const secure = nextSecure();
+  const peer = await converse(t, port, ['-sigalgs', 'RSA-PSS+SHA256']);
+  t.regex(peer.output, /Peer signature type: RSA-PSS/);
+  t.is((await secure).signatureSchemes.local, 'rsa_pss_rsae_sha256');
+  t.true(records.some((r) => r.kind === 'decision' && r.topic === 'certificate' && /RSA-2048/.test(r.choice)));
+});
+
+test('SNICallback picks the Ed25519 identity for localhost', async (t) => {
+  const { createSecureContext } = await import('../../lib/index');
+  const ed25519 = createSecureContext({ cert: readCert('server-ed25519.pem'), key: readCert('server-ed25519-key.pem') });
+  const names: string[] = [];
+  const { port, nextSecure } = await startTestServer(t, {
+    SNICallback: (name, callback) => {
+      names.push(name);
+      callback(null, ed25519);
+    },
+  });
+  const secure = nextSecure();
+  const peer = await converse(t, port, ['-servername', 'localhost']);
+  t.regex(peer.output, /Peer signature type: ed25519/i);
+  t.deepEqual(names, ['localhost']);
+  t.is((await secure).signatureSchemes.local, 'ed25519');
+});
+
+test('s_client -groups P-384 against the default server: a secp384r1 share is used at once', async (t) => {
+  const { port, nextSecure, records } = await startTestServer(t);
+  const secure = nextSecure();
+  await converse(t, port, ['-groups', 'P-384']);
+  t.is((await secure).getEphemeralKeyInfo()?.name, 'secp384r1');
+  t.is(messages(records, 'sent', 'HelloRetryRequest').length, 0);
+});
