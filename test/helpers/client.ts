@@ -42,7 +42,8 @@ export function secureConnected(socket: TlsSocket): Promise<void> {
 }
 
 /** Resolves once `received()` contains `text`; rejects on error, close or timeout. */
-export function receivedText(client: TracedClient, text: string, timeoutMs = 10_000): Promise<string> {
+export function receivedText(client: TracedClient, text: string,
+  timeoutMs = 10_000): Promise<string> {
   return new Promise((resolve, reject) => {
     const { socket } = client;
     const done = (error?: Error): void => {
@@ -56,9 +57,12 @@ export function receivedText(client: TracedClient, text: string, timeoutMs = 10_
     const onData = (): void => {
       if (client.received().includes(text)) done();
     };
-    const onClose = (): void => done(new Error(`closed before "${text}" arrived: ${client.received()}`));
-    const timer = setTimeout(() => done(new Error(`"${text}" did not arrive: ${client.received()}`)),
-      timeoutMs);
+    const onClose = (): void => {
+      done(new Error(`closed before "${text}" arrived: ${client.received()}`));
+    };
+    const timer = setTimeout(() => {
+      done(new Error(`"${text}" did not arrive: ${client.received()}`));
+    }, timeoutMs);
     socket.on('data', onData);
     socket.once('error', done);
     socket.once('close', onClose);
@@ -67,7 +71,8 @@ export function receivedText(client: TracedClient, text: string, timeoutMs = 10_
 }
 
 /** The first error the socket emits and the hadError flag of the close that follows. */
-export function failure(socket: TlsSocket): Promise<{ error: Error & { code?: string }; hadError: boolean }> {
+export function failure(socket: TlsSocket):
+  Promise<{ error: Error & { code?: string }; hadError: boolean }> {
   return new Promise((resolve, reject) => {
     let error: (Error & { code?: string }) | undefined;
     socket.once('error', (e) => {

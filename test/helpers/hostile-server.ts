@@ -10,7 +10,8 @@ import type { ExecutionContext } from 'ava';
 import type { KeyShare } from '../../lib/crypto/provider';
 import { groupByName, type Group } from '../../lib/crypto/groups';
 import {
-  EarlySecret, certificateVerifyContent, trafficKeys, verifyData, type HandshakeSecret, type TrafficKeys,
+  EarlySecret, certificateVerifyContent, trafficKeys, verifyData, type HandshakeSecret,
+  type TrafficKeys,
 } from '../../lib/crypto/key-schedule';
 import { NodeCryptoProvider } from '../../lib/crypto/node-provider';
 import { schemeByName, type Scheme } from '../../lib/crypto/schemes';
@@ -70,7 +71,9 @@ export class HostileConnection {
 
   /** Waits for the first record and decodes the ClientHello it carries. */
   async clientHello(): Promise<ClientHello> {
-    while (this.#received.length < 5 || this.#received.length < 5 + this.#received.readUInt16BE(3)) {
+    const whole = (): boolean => this.#received.length >= 5 &&
+      this.#received.length >= 5 + this.#received.readUInt16BE(3);
+    while (!whole()) {
       await new Promise<void>((resolve) => this.#wake.push(resolve));
     }
     const raw = this.#received.subarray(5, 5 + this.#received.readUInt16BE(3));
@@ -97,8 +100,9 @@ export class HostileConnection {
       extensions: [
         { type: ExtensionType.supported_versions,
           data: ext.supportedVersionSelected.encode(ProtocolVersion.TLS1_3) },
-        { type: ExtensionType.key_share,
-          data: ext.keyShareServerHello.encode({ group: X25519.code, keyExchange: this.#share.publicKey }) },
+        { type: ExtensionType.key_share, data: ext.keyShareServerHello.encode({
+          group: X25519.code, keyExchange: this.#share.publicKey,
+        }) },
       ],
     });
     this.transcript.start(SUITE);
@@ -167,7 +171,7 @@ export class HostileConnection {
         found.push({ level: fragment[0], description: fragment[1], protected: false });
       } else if (header[0] === ContentType.application_data) {
         const inner = openWithAny(epochs, header, fragment);
-        if (!inner) throw new Error('a protected record from the client opens with none of its keys');
+        if (!inner) throw new Error('a protected record of the client opens with none of its keys');
         if (inner.type === ContentType.alert) {
           found.push({ level: inner.content[0], description: inner.content[1], protected: true });
         }

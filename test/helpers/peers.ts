@@ -59,7 +59,8 @@ export class PeerProcess {
       ? this.#output.includes(pattern) : pattern.test(this.#output);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new Error(`peer did not print ${String(pattern)} within ${timeoutMs} ms:\n${this.#output}`));
+        const what = `peer did not print ${String(pattern)} within ${timeoutMs} ms`;
+        reject(new Error(`${what}:\n${this.#output}`));
       }, timeoutMs);
       const check = (): void => {
         if (matches()) {
@@ -94,7 +95,8 @@ export class PeerProcess {
  * `openssl s_server -tls1_3` on 127.0.0.1 with the given extra arguments; resolves once it has
  * printed ACCEPT. The test's teardown stops it.
  */
-export async function startOpensslServer(t: ExecutionContext, args: string[]): Promise<PeerProcess> {
+export async function startOpensslServer(t: ExecutionContext,
+  args: string[]): Promise<PeerProcess> {
   const port = await freePort();
   const peer = new PeerProcess('openssl',
     ['s_server', '-accept', `${LOOPBACK}:${port}`, '-tls1_3', '-naccept', '1', ...args], port);

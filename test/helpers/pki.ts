@@ -75,7 +75,8 @@ export function badServers(): BadServers {
       issuer: root, commonName: 'elsewhere.test', dns: ['elsewhere.test'], eku: ['serverAuth'],
     })),
     selfSigned: save('self-signed', makeLeaf({ commonName: SERVER_NAME, ...serverName })),
-    untrusted: save('untrusted', makeLeaf({ issuer: stranger, commonName: SERVER_NAME, ...serverName })),
+    untrusted: save('untrusted',
+      makeLeaf({ issuer: stranger, commonName: SERVER_NAME, ...serverName })),
   };
   return bad;
 }

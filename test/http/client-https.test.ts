@@ -44,7 +44,9 @@ async function startHttpsServer(t: ExecutionContext): Promise<Served> {
 }
 
 function ourSocket(port: number): TlsSocket {
-  return connect({ host: LOOPBACK, port, servername: SERVER_NAME, ca: demo('ca.pem'), ...CLIENT_IDENTITY });
+  return connect({
+    host: LOOPBACK, port, servername: SERVER_NAME, ca: demo('ca.pem'), ...CLIENT_IDENTITY,
+  });
 }
 
 function body(response: IncomingMessage): Promise<string> {
@@ -56,11 +58,17 @@ function body(response: IncomingMessage): Promise<string> {
   });
 }
 
-function get(options: https.RequestOptions): Promise<{ status?: number; text: string; socket: net.Socket }> {
+interface Got {
+  status?: number;
+  text: string;
+  socket: net.Socket;
+}
+
+function get(options: https.RequestOptions): Promise<Got> {
   return new Promise((resolve, reject) => {
     const request = https.request({ method: 'GET', ...options }, (response) => {
-      body(response).then((text) => resolve({ status: response.statusCode, text, socket: request.socket as net.Socket }),
-        reject);
+      const socket = request.socket as net.Socket;
+      body(response).then((text) => resolve({ status: response.statusCode, text, socket }), reject);
     });
     request.once('error', reject);
     request.end();

@@ -10,7 +10,9 @@ import { hasCommand, startGnutlsServer } from '../helpers/peers';
 import { demo, demoPath } from '../helpers/pki';
 
 const TLS13_ONLY = '--priority=NORMAL:-VERS-ALL:+VERS-TLS1.3';
-const SERVER = ['--x509certfile', demoPath('server.pem'), '--x509keyfile', demoPath('server-key.pem')];
+const SERVER = [
+  '--x509certfile', demoPath('server.pem'), '--x509keyfile', demoPath('server-key.pem'),
+];
 
 test.before('gnutls-serv is installed', (t) => {
   // Not a skip: the interop case is part of the spec, so its absence fails loudly.
@@ -26,16 +28,18 @@ async function get(client: ReturnType<typeof connectTraced>): Promise<string> {
 }
 
 test.serial('gnutls-serv --http: a GET over TLS 1.3', async (t) => {
-  const peer = await startGnutlsServer(t, ['--http', TLS13_ONLY, '--disable-client-cert', ...SERVER]);
+  const peer = await startGnutlsServer(t,
+    ['--http', TLS13_ONLY, '--disable-client-cert', ...SERVER]);
   const client = connectTraced(peer.port, { ciphers: 'TLS_CHACHA20_POLY1305_SHA256' });
   const page = await get(client);
   t.true(client.socket.authorized);
   t.is(client.socket.getCipher()?.name, 'TLS_CHACHA20_POLY1305_SHA256');
   t.regex(page, /^HTTP\/1\.0 200 OK\r\n/);
-  t.regex(page, /\(TLS1\.3-X\.509\)-\(ECDHE-X25519\)-\(ECDSA-SECP256R1-SHA256\)-\(CHACHA20-POLY1305\)/);
+  t.true(page.includes(
+    '(TLS1.3-X.509)-(ECDHE-X25519)-(ECDSA-SECP256R1-SHA256)-(CHACHA20-POLY1305)'), page);
 });
 
-test.serial('gnutls-serv --http --require-client-cert: the page names our certificate', async (t) => {
+test.serial('gnutls-serv --require-client-cert: the page names our certificate', async (t) => {
   const peer = await startGnutlsServer(t, [
     '--http', TLS13_ONLY, '--require-client-cert', '--verify-client-cert',
     '--x509cafile', demoPath('ca.pem'), ...SERVER,

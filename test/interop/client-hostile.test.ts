@@ -58,13 +58,15 @@ const CASES: Case[] = [
     },
   },
   {
-    title: 'ServerHello and EncryptedExtensions in one record, across the key change: unexpected_message',
+    title: 'ServerHello and EncryptedExtensions in one record: unexpected_message',
     code: 'ERR_TLS13_UNEXPECTED_MESSAGE', alert: 'unexpected_message',
     script: async (server) => {
       const hello = await server.clientHello();
       const serverHello = server.serverHello(hello);
       const [encryptedExtensions] = server.serverFlight();
-      server.sendPlaintext(ContentType.handshake, Buffer.concat([serverHello, encryptedExtensions]));
+      // EncryptedExtensions would span the change to handshake keys (RFC 8446, Section 5.1).
+      server.sendPlaintext(ContentType.handshake,
+        Buffer.concat([serverHello, encryptedExtensions]));
     },
   },
   {
@@ -74,7 +76,8 @@ const CASES: Case[] = [
       const hello = await server.clientHello();
       const wrong = Buffer.from(hello.legacySessionId);
       wrong[0] ^= 0xff;
-      server.sendPlaintext(ContentType.handshake, server.serverHello(hello, { legacySessionId: wrong }));
+      server.sendPlaintext(ContentType.handshake,
+        server.serverHello(hello, { legacySessionId: wrong }));
     },
   },
   {

@@ -14,13 +14,15 @@ import {
 import { startOpensslServer, type PeerProcess } from '../helpers/peers';
 import { demo, demoPath, type DemoFile } from '../helpers/pki';
 
-type ServerIdentity = 'server' | 'server-ed25519' | 'server-ed448' | 'server-rsa-pss' | 'server-rsa';
+type ServerIdentity =
+  'server' | 'server-ed25519' | 'server-ed448' | 'server-rsa-pss' | 'server-rsa';
 
 /** s_server with one of the demo identities (leaf and intermediate) and `extra` arguments. */
 function startServer(t: ExecutionContext, extra: string[] = [],
   identity: ServerIdentity = 'server'): Promise<PeerProcess> {
   return startOpensslServer(t, [
-    '-cert', demoPath(`${identity}.pem` as DemoFile), '-key', demoPath(`${identity}-key.pem` as DemoFile),
+    '-cert', demoPath(`${identity}.pem` as DemoFile),
+    '-key', demoPath(`${identity}-key.pem` as DemoFile),
     '-cert_chain', demoPath('intermediate.pem'), ...extra,
   ]);
 }
@@ -61,7 +63,8 @@ test.serial('client certificate ECDSA P-256 with -Verify 1 -verify_return_error'
 });
 
 test.serial('client certificate RSA-2048 from a PKCS#1 key file', async (t) => {
-  t.true(readFileSync(demoPath('client-rsa-key.pem'), 'latin1').startsWith('-----BEGIN RSA PRIVATE KEY-----'));
+  const keyFile = readFileSync(demoPath('client-rsa-key.pem'), 'latin1');
+  t.true(keyFile.startsWith('-----BEGIN RSA PRIVATE KEY-----'));
   const peer = await startServer(t, REQUIRE_CLIENT_CERT);
   const client = connectTraced(peer.port, {
     cert: demo('client-rsa.pem'), key: demo('client-rsa-key.pem'),
@@ -87,7 +90,8 @@ test.serial('-verify 1 without a client identity: an empty Certificate, and on',
   client.socket.destroy();
 });
 
-for (const suite of ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256']) {
+const SUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
+for (const suite of SUITES) {
   test.serial(`-ciphersuites ${suite}`, async (t) => {
     const peer = await startServer(t, ['-ciphersuites', suite]);
     const client = connectTraced(peer.port);
@@ -158,7 +162,7 @@ for (const [identity, scheme, label] of SERVER_KEYS) {
   });
 }
 
-test.serial('the server sends ChangeCipherSpec by default, and none with -no_middlebox', async (t) => {
+test.serial('ChangeCipherSpec from the server by default, none with -no_middlebox', async (t) => {
   const withCcs = await startServer(t);
   const first = connectTapped(withCcs.port);
   await secureConnected(first.socket);
@@ -185,13 +189,13 @@ test.serial('our client without middlebox compatibility against -no_middlebox', 
   client.socket.destroy();
 });
 
-test.serial('-max_send_frag 512: a 40000-byte answer in records of 512 bytes arrives whole', async (t) => {
+test.serial('-max_send_frag 512: 40000 bytes in 512-byte records arrive whole', async (t) => {
   const peer = await startServer(t, ['-max_send_frag', '512']);
   const client = connectTapped(peer.port);
   await secureConnected(client.socket);
   await exchange(t, peer, client, 'small');
-  const large = Array.from({ length: 400 }, (_, i) => `line ${String(i).padStart(4, '0')} ${'x'.repeat(88)}`)
-    .join('\n');
+  const line = (i: number): string => `line ${String(i).padStart(4, '0')} ${'x'.repeat(88)}`;
+  const large = Array.from({ length: 400 }, (_, i) => line(i)).join('\n');
   peer.type(`${large}\n`);
   await receivedText(client, `${large}\n`);
   t.true(client.received().endsWith(`pong small\n${large}\n`));
@@ -221,12 +225,16 @@ test.serial('K on s_server: KeyUpdate requested, answered, data still flowing', 
   await secureConnected(client.socket);
   await exchange(t, peer, client, 'before');
   peer.type('K\n');
-  await until(client, () => findMessage(client.trace, 'sent', 'KeyUpdate') !== undefined, 'our KeyUpdate');
-  t.is(findMessage(client.trace, 'received', 'KeyUpdate')?.fields.request_update, 'update_requested');
-  t.is(findMessage(client.trace, 'sent', 'KeyUpdate')?.fields.request_update, 'update_not_requested');
+  const keyUpdate = (direction: 'sent' | 'received'): unknown =>
+    findMessage(client.trace, direction, 'KeyUpdate')?.fields.request_update;
+  await until(client, () => keyUpdate('sent') !== undefined, 'our KeyUpdate');
+  t.is(keyUpdate('received'), 'update_requested');
+  t.is(keyUpdate('sent'), 'update_not_requested');
   const keys = client.trace.filter((r) => r.kind === 'keys').slice(-2)
     .map((r) => r.kind === 'keys' && `${r.direction} ${r.secret}`);
-  t.deepEqual(keys, ['read the next application traffic secret', 'write the next application traffic secret']);
+  t.deepEqual(keys, [
+    'read the next application traffic secret', 'write the next application traffic secret',
+  ]);
   await exchange(t, peer, client, 'after');
   await exchange(t, peer, client, 'after again');
   t.deepEqual(alerts(client.trace), []);
@@ -246,7 +254,7 @@ test.serial('-www serves the GET', async (t) => {
   t.true(page.trimEnd().endsWith('</BODY></HTML>'), page.slice(-200));
 });
 
-test.serial('a client certificate the server does not trust: unknown_ca from the server', async (t) => {
+test.serial('a client certificate the server does not trust: unknown_ca', async (t) => {
   // Without certificate_authorities in the request, so that our client offers its certificate.
   const peer = await startServer(t, [...REQUIRE_CLIENT_CERT, '-no_ca_names']);
   const client = connectTraced(peer.port, {
@@ -269,7 +277,8 @@ test.serial('the server names its CAs: an identity from another CA is not offere
   t.is(findMessage(client.trace, 'received', 'CertificateRequest')?.fields.certificate_authorities,
     '1 names');
   t.is(findMessage(client.trace, 'sent', 'Certificate')?.fields.certificates, '(empty)');
-  const decision = client.trace.find((r) => r.kind === 'decision' && r.topic === 'client certificate');
+  const decision = client.trace.find((r) =>
+    r.kind === 'decision' && r.topic === 'client certificate');
   t.is(decision?.kind === 'decision' ? decision.choice : undefined, 'none');
   t.is(error.code, 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED');
   t.true(hadError);

@@ -68,9 +68,8 @@ for (const c of CASES) {
 
   test(`with rejectUnauthorized: false, ${c.title} is reported, not refused`, async (t) => {
     const identity = c.server();
-    const peer = await startNodeTlsServer(t, { cert: identity.cert, key: identity.key }, (socket) => {
-      socket.end('served anyway');
-    });
+    const peer = await startNodeTlsServer(t, { cert: identity.cert, key: identity.key },
+      (socket) => socket.end('served anyway'));
     const client = connectTraced(peer.port, { ca: c.ca(), rejectUnauthorized: false });
     await secureConnected(client.socket);
     t.false(client.socket.authorized);
