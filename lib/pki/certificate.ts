@@ -115,7 +115,7 @@ export class Certificate {
 
     this.signature = parseSignatureAlgorithm(signatureAlg);
     if (!signatureAlg.raw.equals(parts.signature.raw)) {
-      throw new DecodeError('certificate signature algorithm differs from the one in tbsCertificate');
+      throw new DecodeError('certificate signature algorithm differs from tbsCertificate\'s');
     }
     this.signatureValue = signatureValue;
 
@@ -268,7 +268,8 @@ function readTbs(tbs: Tlv): TbsParts {
   let version = 1;
   if (parts[0]?.cls === TagClass.context && parts[0].tag === 0) {
     const inner = parts[0].constructed ? children(parts[0]) : [];
-    if (inner.length !== 1 || inner[0].tag !== UniversalTag.integer || inner[0].value.length !== 1) {
+    const [value] = inner;
+    if (inner.length !== 1 || value.tag !== UniversalTag.integer || value.value.length !== 1) {
       throw new DecodeError('certificate version is malformed');
     }
     version = inner[0].value[0] + 1;
@@ -305,7 +306,9 @@ function readValidity(validity: Tlv, issues: string[]): [Date, Date] {
   if (times.length !== 2) throw new DecodeError('validity must hold notBefore and notAfter');
   const [notBefore, notAfter] = times.map((tlv) => {
     const isTime = tlv.tag === UniversalTag.utcTime || tlv.tag === UniversalTag.generalizedTime;
-    if (tlv.cls !== TagClass.universal || !isTime) throw new DecodeError('validity time is malformed');
+    if (tlv.cls !== TagClass.universal || !isTime) {
+      throw new DecodeError('validity time is malformed');
+    }
     const date = decodeTime(tlv);
     const utcYears = date.getUTCFullYear() < 2050;
     if (utcYears !== (tlv.tag === UniversalTag.utcTime)) {
@@ -322,7 +325,9 @@ function readExtensions(field: Tlv | undefined, version: number): Map<string, Ex
   if (!field) return map;
   if (version !== 3) throw new DecodeError('extensions appear in a certificate that is not v3');
   const outer = field.constructed ? children(field) : [];
-  if (outer.length !== 1 || !isSequence(outer[0])) throw new DecodeError('extensions are malformed');
+  if (outer.length !== 1 || !isSequence(outer[0])) {
+    throw new DecodeError('extensions are malformed');
+  }
   const list = children(outer[0]);
   if (list.length === 0) throw new DecodeError('extensions list is empty');
   for (const item of list) {
@@ -341,7 +346,9 @@ function readExtension(tlv: Tlv): Extension {
   const oid = decodeOid(parts[0].value);
   let critical = false;
   if (parts.length === 3) {
-    if (parts[1].tag !== UniversalTag.boolean) throw new DecodeError(`extension ${oid}: bad critical`);
+    if (parts[1].tag !== UniversalTag.boolean) {
+      throw new DecodeError(`extension ${oid}: critical is not a BOOLEAN`);
+    }
     critical = parts[1].value[0] !== 0;
     if (!critical) throw new DecodeError(`extension ${oid} encodes the default critical FALSE`);
   }

@@ -10,7 +10,11 @@
 import type { AlertName } from '../protocol/registry';
 import { alertForCertificateError, CertificateErrorCode as Code } from '../errors';
 import { Certificate, loadCertificates, parseCertificate } from './certificate';
-import { checkNameConstraints, malformedConstraint, NAME_CONSTRAINT_BUDGET } from './name-constraints';
+import {
+  checkNameConstraints,
+  malformedConstraint,
+  NAME_CONSTRAINT_BUDGET,
+} from './name-constraints';
 import { checkServerName } from './identity';
 import { defaultTrustStore } from './trust-store';
 import { checkCertificate, checkIssuer, checkLeaf, type Failure, type Role } from './validate';
@@ -256,10 +260,10 @@ class PathBuilder {
         `the chain ends in self-signed ${top.subjectText}, which is not among the ${count} ` +
         'trusted certificates', top);
     }
+    const alone = this.#deepest.length === 1 ? ' and no intermediate was sent for it' : '';
     return failure(Code.UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
       `issuer ${top.issuerText} of ${describe(top, this.#deepest.length - 1)} is not among the ` +
-      `${count} trusted certificates${this.#deepest.length === 1 ? ' and no intermediate was sent for it' : ''}`,
-      top);
+      `${count} trusted certificates${alone}`, top);
   }
 }
 
@@ -271,7 +275,11 @@ function describe(cert: Certificate, index: number): string {
  * Validates a complete path, leaf first and anchor last, from the anchor down as RFC 5280,
  * Section 6.1 walks it. `leafIsAnchor` marks a path of one trusted leaf.
  */
-export function validatePath(path: Certificate[], policy: Policy, leafIsAnchor: boolean): Failure | undefined {
+export function validatePath(
+  path: Certificate[],
+  policy: Policy,
+  leafIsAnchor: boolean,
+): Failure | undefined {
   const last = path.length - 1;
   for (let i = last; i >= 0; i--) {
     const role: Role = i === last && !leafIsAnchor ? 'anchor' : i === 0 ? 'leaf' : 'intermediate';
@@ -311,7 +319,8 @@ function checkPathNames(path: Certificate[]): Failure | undefined {
     if (!ca.nameConstraints) continue;
     const malformed = malformedConstraint(ca.nameConstraints);
     if (malformed) {
-      return failure(Code.INVALID_EXTENSION, `${ca.subjectText} has malformed name constraints: ${malformed}`, ca);
+      return failure(Code.INVALID_EXTENSION,
+        `${ca.subjectText} has malformed name constraints: ${malformed}`, ca);
     }
     for (let j = i - 1; j >= 0; j--) {
       // Self-issued intermediates are exempt (RFC 5280, Section 6.1.3, step b).

@@ -10,7 +10,15 @@ import {
   oidText,
   PolicyConstraints,
 } from './asn1-schemas';
-import { children, decodeOid, decodeSmallUint, parseDer, TagClass, type Tlv, UniversalTag } from './der';
+import {
+  children,
+  decodeOid,
+  decodeSmallUint,
+  parseDer,
+  TagClass,
+  type Tlv,
+  UniversalTag,
+} from './der';
 import { type GeneralName, parseGeneralName, parseGeneralNames } from './general-name';
 
 export interface Extension {

@@ -38,9 +38,13 @@ function checkIp(cert: Certificate, name: string): NameCheck {
 }
 
 function describeSans(cert: Certificate): string {
-  const names = [...cert.dnsNames.map((n) => `DNS:${n}`), ...cert.ipAddresses.map((a) => `IP:${a}`)];
+  const names = [
+    ...cert.dnsNames.map((n) => `DNS:${n}`),
+    ...cert.ipAddresses.map((a) => `IP:${a}`),
+  ];
   if (names.length === 0) return 'no DNS name or IP address';
-  return names.length > 6 ? `${names.slice(0, 6).join(', ')} and ${names.length - 6} more` : names.join(', ');
+  if (names.length <= 6) return names.join(', ');
+  return `${names.slice(0, 6).join(', ')} and ${names.length - 6} more`;
 }
 
 function fail(reason: string): NameCheck {
@@ -83,8 +87,9 @@ export function dnsNameMatches(entry: string, host: string): boolean {
 export function ipToBytes(text: string): Buffer {
   if (isIP(text) === 4) return Buffer.from(text.split('.').map(Number));
   const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+  const group = (g: string): number[] => (g.includes('.') ? ipv4Groups(g) : [parseInt(g, 16)]);
   const parse = (part: string | undefined): number[] =>
-    part ? part.split(':').flatMap((g) => (g.includes('.') ? ipv4Groups(g) : [parseInt(g, 16)])) : [];
+    part ? part.split(':').flatMap(group) : [];
   const left = parse(head);
   const right = parse(tail);
   const zeros = tail === undefined ? [] : new Array<number>(8 - left.length - right.length).fill(0);

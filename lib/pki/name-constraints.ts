@@ -17,10 +17,16 @@ const EMAIL_ATTRIBUTE = '1.2.840.113549.1.9.1';
 // constraints) are refused rather than computed.
 export const NAME_CONSTRAINT_BUDGET = 250_000;
 
-export type ConstraintResult =
-  | { ok: true }
-  | { ok: false; code: 'PERMITTED_SUBTREE_VIOLATION' | 'EXCLUDED_SUBTREE_VIOLATION' |
-      'UNSUPPORTED_NAME_SYNTAX'; reason: string };
+type ViolationCode =
+  | 'PERMITTED_SUBTREE_VIOLATION'
+  | 'EXCLUDED_SUBTREE_VIOLATION'
+  | 'UNSUPPORTED_NAME_SYNTAX';
+
+export type ConstraintResult = { ok: true } | { ok: false; code: ViolationCode; reason: string };
+
+function refuse(code: ViolationCode, reason: string): ConstraintResult {
+  return { ok: false, code, reason };
+}
 
 /** A problem with the constraints themselves, or undefined when they are well formed. */
 export function malformedConstraint(nc: NameConstraintsInfo): string | undefined {
@@ -41,7 +47,8 @@ function malformedBase(base: GeneralName): string | undefined {
     case 'iPAddress':
       return validIpConstraint(base.bytes) ? undefined : 'iPAddress constraint is not address/mask';
     case 'rfc822Name':
-      return validEmailConstraint(base.value) ? undefined : `rfc822Name constraint "${base.value}" is malformed`;
+      if (validEmailConstraint(base.value)) return undefined;
+      return `rfc822Name constraint "${base.value}" is malformed`;
     default:
       return undefined;
   }
@@ -112,11 +119,13 @@ export function checkNameConstraints(
   const subtrees = [...(nc.permitted ?? []), ...(nc.excluded ?? [])];
   budget.left -= subtrees.length * countNames(names);
   if (budget.left < 0) {
-    return { ok: false, code: 'UNSUPPORTED_NAME_SYNTAX', reason: `${ca.subjectText} has more name constraints than we compare (budget exhausted on ${cert.subjectText})` };
+    return refuse('UNSUPPORTED_NAME_SYNTAX', `${ca.subjectText} has more name constraints ` +
+      `than we compare (budget exhausted on ${cert.subjectText})`);
   }
   const unprocessed = names.other.find((n) => subtrees.some((s) => s.base.type === n.type));
   if (unprocessed) {
-    return { ok: false, code: 'UNSUPPORTED_NAME_SYNTAX', reason: `${ca.subjectText} constrains ${unprocessed.type} names, which we cannot check, and ${cert.subjectText} has one` };
+    return refuse('UNSUPPORTED_NAME_SYNTAX', `${ca.subjectText} constrains ` +
+      `${unprocessed.type} names, which we cannot check, and ${cert.subjectText} has one`);
   }
   for (const [label, text] of allNames(names)) {
     const verdict = judge(nc, label, text);
@@ -174,9 +183,11 @@ function violation(
 ): ConstraintResult {
   const what = text(verdict.value);
   if (verdict.excluded) {
-    return { ok: false, code: 'EXCLUDED_SUBTREE_VIOLATION', reason: `${ca.subjectText} may not issue for ${what}, which ${cert.subjectText} carries` };
+    return refuse('EXCLUDED_SUBTREE_VIOLATION',
+      `${ca.subjectText} may not issue for ${what}, which ${cert.subjectText} carries`);
   }
-  return { ok: false, code: 'PERMITTED_SUBTREE_VIOLATION', reason: `${ca.subjectText} may only issue within its permitted subtrees, not for ${what} of ${cert.subjectText}` };
+  return refuse('PERMITTED_SUBTREE_VIOLATION', `${ca.subjectText} may only issue within its ` +
+    `permitted subtrees, not for ${what} of ${cert.subjectText}`);
 }
 
 function matches(base: GeneralName, value: Named[1], forExclusion: boolean): boolean {

@@ -76,7 +76,11 @@ function decodeBody(label: string, body: string[]): PemBlock {
 }
 
 /** Armours `der` with 64-column base64 lines and a trailing newline; headers go first. */
-export function encodePem(label: string, der: Buffer, headers: Record<string, string> = {}): string {
+export function encodePem(
+  label: string,
+  der: Buffer,
+  headers: Record<string, string> = {},
+): string {
   const base64 = der.toString('base64');
   const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
   if (lines.length > 0) lines.push('');

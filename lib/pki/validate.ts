@@ -82,7 +82,12 @@ function iso(date: Date): string {
 
 function span(ms: number): string {
   const seconds = Math.max(1, Math.round(ms / 1000));
-  const units: Array<[number, string]> = [[86400, 'day'], [3600, 'hour'], [60, 'minute'], [1, 'second']];
+  const units: Array<[number, string]> = [
+    [86400, 'day'],
+    [3600, 'hour'],
+    [60, 'minute'],
+    [1, 'second'],
+  ];
   const [size, name] = units.find(([s]) => seconds >= s) ?? [1, 'second'];
   const n = Math.round(seconds / size);
   return `${n} ${name}${n === 1 ? '' : 's'}`;
@@ -141,7 +146,8 @@ function checkSerial(serial: Buffer): string | undefined {
 // Extension rules of RFC 5280, Section 4.2 that hold whatever the path.
 function checkExtensionProfile(cert: Certificate, role: Role): Failure | undefined {
   const ext = cert.extensions;
-  const bad = (reason: string) => fail(Code.INVALID_EXTENSION, `${label(cert, role)} ${reason}`, cert);
+  const bad = (reason: string) =>
+    fail(Code.INVALID_EXTENSION, `${label(cert, role)} ${reason}`, cert);
   if (ext.get(Oid.authorityInfoAccess)?.critical) {
     return bad('marks authorityInfoAccess critical, which RFC 5280, Section 4.2.2.1 forbids');
   }
@@ -206,7 +212,8 @@ export function checkIssuer(
 // keyIdentifier in the AKI, equal to the SKI.
 function checkKeyIdentifiers(cert: Certificate, role: Role): Failure | undefined {
   const aki = cert.authorityKeyIdentifier;
-  const bad = (reason: string) => fail(Code.INVALID_EXTENSION, `${label(cert, role)} ${reason}`, cert);
+  const bad = (reason: string) =>
+    fail(Code.INVALID_EXTENSION, `${label(cert, role)} ${reason}`, cert);
   if (role === 'intermediate' && !cert.subjectKeyIdentifier) {
     return bad('has no subjectKeyIdentifier, which a CA must have');
   }
@@ -248,7 +255,11 @@ function checkIssuerPurpose(
 }
 
 /** Checks on the end-entity certificate: purpose, key usage for signing, identity profile. */
-export function checkLeaf(cert: Certificate, purpose: 'server' | 'client' | undefined, isAnchor: boolean): Failure | undefined {
+export function checkLeaf(
+  cert: Certificate,
+  purpose: 'server' | 'client' | undefined,
+  isAnchor: boolean,
+): Failure | undefined {
   const role: Role = 'leaf';
   if (cert.isCA && !isAnchor) {
     return fail(Code.INVALID_PURPOSE, `${label(cert, role)} is a CA certificate (basicConstraints ` +
@@ -266,7 +277,11 @@ export function checkLeaf(cert: Certificate, purpose: 'server' | 'client' | unde
 // The Web PKI profile (Baseline Requirements, Section 7.1.2.7.10) requires extKeyUsage on a
 // subscriber certificate; RFC 5280 would read its absence as "any purpose". A certificate
 // trusted directly, as a pinned self-signed one is, is exempt.
-function checkLeafPurpose(cert: Certificate, purpose: 'server' | 'client', isAnchor: boolean): Failure | undefined {
+function checkLeafPurpose(
+  cert: Certificate,
+  purpose: 'server' | 'client',
+  isAnchor: boolean,
+): Failure | undefined {
   const eku = cert.extKeyUsage;
   const name = purpose === 'server' ? 'serverAuth' : 'clientAuth';
   if (!eku) {
