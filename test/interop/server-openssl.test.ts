@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
-import type { ServerOptions, TlsSocket } from '../../lib/index';
+import { createSecureContext, type ServerOptions, type TlsSocket } from '../../lib/index';
 import {
   LOOPBACK, Peer, certFile, messages, readCert, startTestServer, until,
 } from '../server/helpers';
@@ -236,7 +236,6 @@ test('two identities: the server signs with the one whose scheme s_client accept
 });
 
 test('SNICallback picks the Ed25519 identity for localhost', async (t) => {
-  const { createSecureContext } = await import('../../lib/index');
   const ed25519 = createSecureContext({ cert: readCert('server-ed25519.pem'), key: readCert('server-ed25519-key.pem') });
   const names: string[] = [];
   const { port, nextSecure } = await startTestServer(t, {
