@@ -131,7 +131,10 @@ export class Server extends EventEmitter {
     });
     driver.onClientRandom = (random) => socket.setClientRandom(random);
     socket.on('keylog', (line: Buffer) => this.emit('keylog', line, socket));
-    socket.on('trace', (record: TraceRecord) => this.emit('trace', record, socket));
+    // Records are built only while someone listens; a server without listeners pays nothing.
+    if (this.listenerCount('trace') > 0) {
+      socket.on('trace', (record: TraceRecord) => this.emit('trace', record, socket));
+    }
 
     const timeout = this.#options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
     const timer = timeout > 0 ? setTimeout(() => {

@@ -55,9 +55,10 @@ export class TlsSocket extends Duplex {
     this.#transport = options.transport;
     this.#role = options.role;
     this.#keylogFile = options.keylog;
-    this.#tracer = new Tracer(options.role);
+    const print = options.trace === true;
+    this.#tracer = new Tracer(options.role, () => print || this.listenerCount('trace') > 0);
     this.#tracer.addListener((record) => this.emit('trace', record));
-    if (options.trace) this.#tracer.addListener(traceWriter());
+    if (print) this.#tracer.addListener(traceWriter());
     this.#engine = new Engine({
       provider: options.provider ?? defaultProvider, tracer: this.#tracer,
       sink: this.#sink(), client: options.role === 'client',

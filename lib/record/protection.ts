@@ -8,15 +8,29 @@ import { TlsProtocolError } from '../errors';
 import { ContentType, ProtocolVersion } from '../protocol/registry';
 import { MAX_PLAINTEXT, RECORD_HEADER_LENGTH } from './limits';
 
+/** One inner content-type byte per type, so sealing a record allocates none. */
+const TYPE_BYTES: ReadonlyMap<number, Buffer> = new Map(
+  Object.values(ContentType).map((t) => [t, Buffer.of(t)]));
+
+/**
+ * The most records one key may protect before we refuse to go on. A safe integer sequence is
+ * far above the AEAD limits of RFC 8446, Section 5.5, which KeyUpdate keeps us under.
+ */
+export const MAX_SEQUENCE = Number.MAX_SAFE_INTEGER;
+
 /** One direction's key, IV and sequence number. */
 class DirectionState {
   readonly #aead: Aead;
+  readonly #ivHigh: number;
+  readonly #ivLow: number;
   readonly #iv: Buffer;
-  #sequence = 0n;
+  #sequence = 0;
 
   constructor(provider: CryptoProvider, suite: Suite, keys: TrafficKeys) {
     this.#aead = provider.aead(suite.aead, keys.key);
     this.#iv = keys.iv;
+    this.#ivHigh = keys.iv.readUInt32BE(IV_LENGTH - 8);
+    this.#ivLow = keys.iv.readUInt32BE(IV_LENGTH - 4);
   }
 
   get aead(): Aead {
@@ -25,12 +39,12 @@ class DirectionState {
 
   /** The nonce for the next record: the IV XORed with the padded sequence number. */
   nextNonce(): Buffer {
-    const nonce = Buffer.from(this.#iv);
-    let seq = this.#sequence++;
-    for (let i = IV_LENGTH - 1; i >= IV_LENGTH - 8; i--) {
-      nonce[i] ^= Number(seq & 0xffn);
-      seq >>= 8n;
-    }
+    const seq = this.#sequence++;
+    if (seq >= MAX_SEQUENCE) throw new TlsProtocolError('internal_error', 'record sequence number exhausted');
+    const nonce = Buffer.allocUnsafe(IV_LENGTH);
+    this.#iv.copy(nonce, 0, 0, IV_LENGTH - 8);
+    nonce.writeUInt32BE((this.#ivHigh ^ Math.floor(seq / 0x100000000)) >>> 0, IV_LENGTH - 8);
+    nonce.writeUInt32BE((this.#ivLow ^ (seq >>> 0)) >>> 0, IV_LENGTH - 4);
     return nonce;
   }
 }
@@ -51,9 +65,12 @@ export class RecordSealer {
     header[0] = ContentType.application_data;
     header.writeUInt16BE(ProtocolVersion.TLS1_2, 1);
     header.writeUInt16BE(contentLength + 1 + TAG_LENGTH, 3);
-    const { ciphertext, tag } = this.#state.aead.seal(this.#state.nextNonce(), header,
-      [...content, Buffer.of(type)]);
-    return [header, ...ciphertext, tag];
+    const pieces = content.slice();
+    pieces.push(TYPE_BYTES.get(type) ?? Buffer.of(type));
+    const { ciphertext, tag } = this.#state.aead.seal(this.#state.nextNonce(), header, pieces);
+    ciphertext.unshift(header);
+    ciphertext.push(tag);
+    return ciphertext;
   }
 }
 

@@ -24,14 +24,17 @@ const debug = debuglog('tls13');
 export class Tracer {
   readonly role: Role;
   readonly #listeners: TraceListener[] = [];
+  readonly #wanted: () => boolean;
 
-  constructor(role: Role) {
+  /** `wanted` says whether anyone reads records now; building them costs time otherwise. */
+  constructor(role: Role, wanted: () => boolean = () => true) {
     this.role = role;
+    this.#wanted = wanted;
   }
 
   /** True when someone will read detailed records; callers skip building fields otherwise. */
   get active(): boolean {
-    return this.#listeners.length > 0;
+    return this.#listeners.length > 0 && this.#wanted();
   }
 
   addListener(listener: TraceListener): void {
