@@ -1,0 +1,100 @@
+// createServer over transports that are not TCP: a pair of in-memory Duplex streams fed to
+// server.emit('connection'), delivering bytes one at a time or in random splits, with and
+// without a client certificate.
+
+import { Duplex } from 'node:stream';
+import test from 'ava';
+import { connect, createServer, type ServerOptions, type TlsSocket } from '../../lib/index';
+import { readCert } from './helpers';
+
+type Split = (length: number) => number;
+
+/** Two connected Duplex ends; bytes written to one arrive at the other in pieces of `split`. */
+function duplexPair(split: Split): [Duplex, Duplex] {
+  const ends: Duplex[] = [];
+  const make = (index: number): Duplex => new Duplex({
+    read() {},
+    write(chunk: Buffer, _encoding, callback) {
+      const other = ends[1 - index];
+      for (let at = 0; at < chunk.length;) {
+        const n = Math.max(1, Math.min(split(chunk.length - at), chunk.length - at));
+        const piece = chunk.subarray(at, at + n);
+        setImmediate(() => other.push(piece));
+        at += n;
+      }
+      callback();
+    },
+    final(callback) {
+      setImmediate(() => ends[1 - index].push(null));
+      callback();
+    },
+  });
+  ends.push(make(0), make(1));
+  return [ends[0], ends[1]];
+}
+
+async function roundTrip(split: Split, serverOptions: Partial<ServerOptions>,
+  clientOptions: Record<string, unknown>): Promise<{ server: TlsSocket; reply: string }> {
+  const server = createServer({ cert: readCert('server.pem'), key: readCert('server-key.pem'), ...serverOptions });
+  const secure = new Promise<TlsSocket>((resolve, reject) => {
+    server.once('secureConnection', resolve);
+    server.once('tlsClientError', reject);
+  });
+  server.on('secureConnection', (socket: TlsSocket) => {
+    socket.on('data', (data: Buffer) => socket.end(`echo:${data.toString()}`));
+  });
+  const [serverEnd, clientEnd] = duplexPair(split);
+  server.emit('connection', serverEnd);
+  const client = connect({ socket: clientEnd, host: 'localhost', ca: readCert('ca.pem'), ...clientOptions });
+  const reply = await new Promise<string>((resolve, reject) => {
+    let got = '';
+    client.on('secureConnect', () => client.write('ping'));
+    client.on('data', (data: Buffer) => {
+      got += data.toString();
+    });
+    client.on('end', () => resolve(got));
+    client.on('error', reject);
+  });
+  client.destroy();
+  return { server: await secure, reply };
+}
+
+const splits: Array<[string, Split]> = [
+  ['one byte at a time', () => 1],
+  ['random splits', (left) => 1 + Math.floor(Math.random() * Math.min(left, 700))],
+];
+
+for (const [name, split] of splits) {
+  test(`a handshake and data delivered ${name}`, async (t) => {
+    const { server, reply } = await roundTrip(split, {}, {});
+    t.is(reply, 'echo:ping');
+    t.is(server.getProtocol(), 'TLSv1.3');
+    t.is(server.remoteAddress, undefined);
+  });
+
+  test(`a client certificate delivered ${name}`, async (t) => {
+    const { server, reply } = await roundTrip(split, { requestCert: true, ca: readCert('ca.pem') },
+      { cert: readCert('client-ed25519.pem'), key: readCert('client-ed25519-key.pem') });
+    t.is(reply, 'echo:ping');
+    t.true(server.authorized);
+    t.is((server.getPeerCertificate().subject as Record<string, string>).CN, 'tls13 Demo Client (Ed25519)');
+  });
+}
+
+test('requestCert without rejectUnauthorized: no certificate is not authorized, and says why', async (t) => {
+  const { server, reply } = await roundTrip(() => 4096, { requestCert: true, rejectUnauthorized: false,
+    ca: readCert('ca.pem') }, {});
+  t.is(reply, 'echo:ping');
+  t.false(server.authorized);
+  t.is(typeof server.authorizationError, 'string');
+  t.deepEqual(server.getPeerCertificate(), {});
+});
+
+test('requestCert without rejectUnauthorized: an expired certificate is kept with its error', async (t) => {
+  const { server, reply } = await roundTrip(() => 4096, { requestCert: true, rejectUnauthorized: false,
+    ca: readCert('ca.pem') }, { cert: readCert('expired-client.pem'), key: readCert('expired-client-key.pem') });
+  t.is(reply, 'echo:ping');
+  t.false(server.authorized);
+  t.is(server.authorizationError, 'CERT_HAS_EXPIRED');
+  t.truthy((server.getPeerCertificate().subject as Record<string, string>).CN);
+});
