@@ -24,3 +24,4 @@ export {
 } from './chain';
 export { checkServerName, type NameCheck } from './identity';
 export { defaultTrustStore, resetDefaultTrustStore } from './trust-store';
+export { loadPfx } from './pkcs12';

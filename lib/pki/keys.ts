@@ -105,7 +105,7 @@ function sniffDerFormat(der: Buffer): string {
   if (tags[0] === integer && tags[1] === octetString) return 'SEC1';
   if (tags.length >= 9 && tags.slice(0, 9).every((t) => t === integer)) return 'PKCS#1';
   if (tags[0] === integer && tags[1] === sequence && parts[0].value[0] === 3) {
-    throw keyError('DER input is a PKCS#12 file; PKCS#12 is not supported, export the key as PKCS#8');
+    throw keyError('DER input is a PKCS#12 file, which holds a chain too; load it with loadPfx');
   }
   throw keyError('DER input is not a PKCS#8, SEC1 or PKCS#1 private key');
 }
