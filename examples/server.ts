@@ -74,6 +74,7 @@ export function startServer(options: ServerProgramOptions = {}): Promise<Running
       n = next++;
       numbers.set(socket, n);
       out.write(`[#${n}] connection from ${peerAddress(socket)}\n`);
+      socket.once('close', () => say(socket, 'closed'));
     }
     const prefix = `[#${n}] `;
     out.write(`${text.split('\n').map((line) => prefix + line).join('\n')}\n`);
@@ -89,10 +90,7 @@ export function startServer(options: ServerProgramOptions = {}): Promise<Running
     socket.on('error', (error: Error & { code?: string }) => {
       say(socket, `connection error: ${error.code ?? 'error'}: ${error.message}`);
     });
-    socket.on('close', () => {
-      open.delete(socket);
-      say(socket, 'closed');
-    });
+    socket.on('close', () => open.delete(socket));
     web.emit('connection', socket);
   });
 
