@@ -104,8 +104,45 @@ export function resolveTrusted(ca: CommonOptions['ca']): Certificate[] | undefin
   return loadCertificates(Array.isArray(ca) ? ca : [ca]);
 }
 
+/**
+ * Loaded identities by their inputs. Loading a key and checking it against its certificate
+ * costs most of a client handshake's CPU, and clients pass the same files on every connect().
+ * The key is the inputs' text itself (a few kilobytes), so no digest is needed.
+ */
+const IDENTITY_CACHE_LIMIT = 64;
+const identityCache = new Map<string, LocalIdentity[]>();
+
+function identityKey(options: CommonOptions): string {
+  const parts: string[] = [];
+  const feed = (value: Pem | Pem[] | string | undefined, tag: string): void => {
+    parts.push(tag);
+    for (const item of value === undefined ? [] : Array.isArray(value) ? value : [value]) {
+      parts.push(typeof item === 'string' ? `s${item}` : `b${item.toString('latin1')}`);
+    }
+  };
+  feed(options.cert, 'cert');
+  feed(options.key, 'key');
+  feed(options.passphrase, 'passphrase');
+  return parts.join('\0');
+}
+
 /** Loads each cert and key pair; `cert` and `key` may be arrays of the same length. */
 export function resolveIdentities(options: CommonOptions): LocalIdentity[] {
+  if (options.cert === undefined && options.key === undefined) return [];
+  const key = identityKey(options);
+  let identities = identityCache.get(key);
+  if (!identities) {
+    identities = loadIdentities(options);
+    if (identityCache.size >= IDENTITY_CACHE_LIMIT) {
+      identityCache.delete(identityCache.keys().next().value as string);
+    }
+    identityCache.set(key, identities);
+  }
+  const signer = options.signer;
+  return signer ? identities.map((identity) => ({ ...identity, signer })) : identities;
+}
+
+function loadIdentities(options: CommonOptions): LocalIdentity[] {
   if (options.cert === undefined && options.key === undefined) return [];
   if (options.cert === undefined || (options.key === undefined && !options.signer)) {
     throw new TlsConfigError('ERR_TLS13_INCOMPLETE_IDENTITY', 'cert and key must be given together');
@@ -114,8 +151,7 @@ export function resolveIdentities(options: CommonOptions): LocalIdentity[] {
   const keys = Array.isArray(options.key) ? options.key : [options.key];
   if (!Array.isArray(options.cert) || !Array.isArray(options.key)) {
     // One identity: all certificates of `cert` form its chain.
-    const identity = loadIdentity({ cert: certs, key: keys[0] as Pem, passphrase: options.passphrase });
-    return [{ ...identity, signer: options.signer }];
+    return [loadIdentity({ cert: certs, key: keys[0] as Pem, passphrase: options.passphrase })];
   }
   if (certs.length !== keys.length) {
     throw new TlsConfigError('ERR_TLS13_INCOMPLETE_IDENTITY', 'cert and key arrays differ in length');
