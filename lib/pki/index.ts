@@ -12,6 +12,7 @@ export {
 export {
   type Identity,
   keyMatchesCertificate,
+  keyToJwk,
   loadIdentity,
   loadPrivateKey,
   type PrivateKeyInfo,

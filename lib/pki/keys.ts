@@ -4,7 +4,14 @@
 // node:crypto. That way each failure can say which format it found and what is wrong with it,
 // instead of surfacing an OpenSSL reason string.
 
-import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  type JsonWebKey,
+  type KeyObject,
+  sign,
+  verify,
+} from 'node:crypto';
 
 import { DecodeError, TlsConfigError } from '../errors';
 import {
@@ -287,6 +294,16 @@ function finish(keyObject: KeyObject, format: string): PrivateKeyInfo {
     default:
       throw unsupported(`${format} key is a ${type} key, which TLS 1.3 cannot sign with`);
   }
+}
+
+/**
+ * The JWK (RFC 7517) of a loaded key: its public half, or with `part` 'private' the whole key.
+ * RSA, EC and OKP (Ed25519, Ed448) keys have one; RSASSA-PSS keys have no JWK form.
+ */
+export function keyToJwk(key: PrivateKeyInfo, part: 'public' | 'private' = 'public'): JsonWebKey {
+  if (key.kind === 'rsa-pss') throw unsupported('RSASSA-PSS keys have no JWK form');
+  const source = part === 'private' ? key.keyObject : createPublicKey(key.keyObject);
+  return source.export({ format: 'jwk' });
 }
 
 /** Loads a certificate chain (leaf first) and its key, and checks that they belong together. */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { TlsConfigError } from '../../lib/errors';
 import { EcPrivateKey } from '../../lib/pki/asn1-schemas';
 import { decodePem, encodePem } from '../../lib/pki/pem';
-import { loadIdentity, loadPrivateKey } from '../../lib/pki/keys';
+import { keyToJwk, loadIdentity, loadPrivateKey } from '../../lib/pki/keys';
 import { makeLeaf } from '../helpers/cert-factory';
 
 // Key files are made by the openssl CLI, as users' files are.
@@ -204,4 +204,14 @@ test('loadIdentity accepts an RSA-PSS identity and a chain given as an array', (
   const identity = loadIdentity({ cert: [leaf.certPem], key: leaf.keyPem });
   t.is(identity.key.kind, 'rsa-pss');
   t.is(identity.chain[0].keyKind, 'rsa-pss');
+});
+
+test('keyToJwk exports RSA, EC and OKP keys that load back as the same key', (t) => {
+  for (const name of ['rsa.pem', 'p384.pem', 'ed25519.pem', 'ed448.pem']) {
+    const key = loadPrivateKey(file(name));
+    const jwk = keyToJwk(key, 'private');
+    t.true(loadPrivateKey(JSON.stringify(jwk)).keyObject.equals(key.keyObject), name);
+    t.is(keyToJwk(key).d, undefined, name);
+  }
+  t.throws(() => keyToJwk(loadPrivateKey(file('pss.pem'))), { message: 'RSASSA-PSS keys have no JWK form' });
 });
