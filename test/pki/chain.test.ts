@@ -328,3 +328,30 @@ test('a hundred same-name intermediates finish quickly and fail cleanly', (t) =>
   t.true(Date.now() - started < 2000);
   t.true(['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'SELF_SIGNED_CERT_IN_CHAIN'].includes(result.code));
 });
+
+test('serial numbers: zero and over 20 octets are refused below the anchor', (t) => {
+  const zero = makeLeaf({ issuer: root, serial: Buffer.from([0]) });
+  const r1 = failure(t, verifyCertificateChain({ leaf: zero.certPem, trusted: [root.certPem] }));
+  t.is(r1.code, 'ERR_TLS13_INVALID_CERTIFICATE');
+  t.is(r1.reason, 'leaf CN=localhost has a serial number of zero');
+  const long = makeLeaf({ issuer: root, serial: Buffer.alloc(21, 0x11) });
+  const r2 = failure(t, verifyCertificateChain({ leaf: long.certPem, trusted: [root.certPem] }));
+  t.is(r2.reason, 'leaf CN=localhost has a serial number of 21 octets, more than 20');
+  const twenty = makeLeaf({ issuer: root, serial: Buffer.alloc(20, 0x7f) });
+  t.true(verifyCertificateChain({ leaf: twenty.certPem, trusted: [root.certPem] }).ok);
+});
+
+test('corrupted leaves never make verifyCertificateChain throw', (t) => {
+  const der = leaf.certDer;
+  let seed = 3;
+  const rand = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+  const codes = new Set<string>();
+  for (let i = 0; i < 400; i++) {
+    const copy = Buffer.from(der);
+    copy[rand(copy.length)] ^= 1 << rand(8);
+    const result = verifyCertificateChain({ leaf: copy, intermediates: [intermediate.certDer], trusted: [root.certPem], name: 'server.test' });
+    if (!result.ok) codes.add(result.code);
+  }
+  t.true(codes.has('CERT_SIGNATURE_FAILURE'));
+  t.true(codes.has('ERR_TLS13_INVALID_CERTIFICATE'));
+});
