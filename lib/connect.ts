@@ -39,7 +39,10 @@ export function connect(...args: unknown[]): TlsSocket {
   const { options, callback } = normalizeArgs(args);
   const config = clientConfig(options);
   const host = options.host ?? 'localhost';
-  const transport = options.socket ?? net.connect({ host, port: options.port as number });
+  // The TCP socket must stay open for writing after the peer's FIN when the TLS socket does.
+  const transport = options.socket ?? net.connect({
+    host, port: options.port as number, allowHalfOpen: options.allowHalfOpen === true,
+  });
   const socket = new TlsSocket({
     role: 'client', transport, allowHalfOpen: options.allowHalfOpen, trace: options.trace,
     keylog: options.keylog, timeout: options.timeout, provider: options.provider,

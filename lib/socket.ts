@@ -201,6 +201,12 @@ export class TlsSocket extends Duplex {
   }
 
   #writeNow(chunks: Buffer[], callback: (error?: Error | null) => void): void {
+    // Sealing would advance the write sequence for records that can never be sent; say so
+    // rather than report the data as written.
+    if (this.#transport.destroyed || this.#transport.writableEnded) {
+      callback(new TlsError('EPIPE', 'write after the transport was closed for writing'));
+      return;
+    }
     try {
       this.#transport.cork();
       this.#engine.writeApplicationData(chunks);

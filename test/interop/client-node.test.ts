@@ -4,11 +4,12 @@
 
 import test from 'ava';
 import { X509Certificate } from 'node:crypto';
+import * as net from 'node:net';
 import type * as tls from 'node:tls';
 import {
   alerts, connectTraced, failure, findMessage, receivedText, secureConnected,
 } from '../helpers/client';
-import { startNodeTlsServer } from '../helpers/peers';
+import { LOOPBACK, startNodeTlsServer } from '../helpers/peers';
 import { demo } from '../helpers/pki';
 
 const REQUEST_CERT: tls.TlsOptions = {
@@ -87,4 +88,91 @@ test('no client certificate for a server that requires one: certificate_required
   t.is(findMessage(client.trace, 'sent', 'Certificate')?.fields.certificates, '(empty)');
   t.deepEqual(alerts(client.trace), ['received certificate_required']);
   t.regex(String((await serverError).message), /peer did not return a certificate/i);
+});
+
+const PLAIN_SERVER: tls.TlsOptions = { cert: demo('server.pem'), key: demo('server-key.pem') };
+
+function readAll(socket: tls.TLSSocket): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.once('end', () => resolve(Buffer.concat(chunks).toString()));
+  });
+}
+
+test('writes made before the handshake ends are held and sent after it', async (t) => {
+  let serverRead: Promise<string> | undefined;
+  const peer = await startNodeTlsServer(t, PLAIN_SERVER, (socket) => {
+    serverRead = readAll(socket);
+  });
+  const seen = peer.nextSecure();
+  const client = connectTraced(peer.port);
+  client.socket.write('first ');
+  client.socket.write('second');
+  client.socket.end();
+  await seen;
+  t.is(await serverRead, 'first second');
+});
+
+// Node's TLS server closes without close_notify; like node:tls, our client takes the TCP FIN as
+// the end of the data, and ends its own side.
+test('the server ends: our side ends too (allowHalfOpen false)', async (t) => {
+  let serverEnded: Promise<string> | undefined;
+  const peer = await startNodeTlsServer(t, PLAIN_SERVER, (socket) => {
+    serverEnded = readAll(socket);
+    socket.end('bye');
+  });
+  const client = connectTraced(peer.port);
+  const closed = new Promise<boolean>((resolve) => client.socket.once('close', resolve));
+  const ended = new Promise((resolve) => client.socket.once('end', resolve));
+  await ended;
+  t.is(client.received(), 'bye');
+  t.false(await closed);
+  t.is(await serverEnded, '', 'the server saw our side end');
+  t.deepEqual(alerts(client.trace), ['sent close_notify']);
+});
+
+test('with allowHalfOpen, we may still write after the server has ended', async (t) => {
+  let serverRead: Promise<string> | undefined;
+  const peer = await startNodeTlsServer(t, { ...PLAIN_SERVER, allowHalfOpen: true }, (socket) => {
+    serverRead = readAll(socket);
+    socket.end('bye');
+  });
+  const client = connectTraced(peer.port, { allowHalfOpen: true });
+  const closed = new Promise<boolean>((resolve) => client.socket.once('close', resolve));
+  await new Promise((resolve) => client.socket.once('end', resolve));
+  t.is(client.received(), 'bye');
+  t.false(client.socket.writableEnded);
+  // Later than the FIN's own turn of the event loop, so a transport that ends itself would
+  // already have done so.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  client.socket.end('still here');
+  t.is(await serverRead, 'still here');
+  t.false(await closed);
+});
+
+test('timeout: a quiet connection emits timeout, as net.Socket does', async (t) => {
+  const peer = await startNodeTlsServer(t, PLAIN_SERVER);
+  const client = connectTraced(peer.port, { timeout: 200 });
+  await secureConnected(client.socket);
+  const started = Date.now();
+  await new Promise((resolve) => client.socket.once('timeout', resolve));
+  t.true(Date.now() - started >= 150);
+  t.false(client.socket.destroyed, 'timeout only notifies');
+  client.socket.destroy();
+});
+
+test('a write the transport can no longer carry fails with EPIPE, not silently', async (t) => {
+  const peer = await startNodeTlsServer(t, PLAIN_SERVER, (socket) => socket.end('bye'));
+  // A transport of the caller's that closes its writing side on the server's FIN.
+  const transport = net.connect({ host: LOOPBACK, port: peer.port });
+  const client = connectTraced(peer.port, { socket: transport, allowHalfOpen: true });
+  client.socket.on('error', () => undefined);
+  await new Promise((resolve) => client.socket.once('end', resolve));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  t.true(transport.writableEnded);
+  const error = await new Promise<Error | null | undefined>((resolve) => {
+    client.socket.write('lost?', resolve);
+  });
+  t.is((error as { code?: string } | null | undefined)?.code, 'EPIPE');
 });

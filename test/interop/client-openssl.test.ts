@@ -284,3 +284,57 @@ test.serial('the server names its CAs: an identity from another CA is not offere
   t.true(hadError);
   await peer.waitFor(/peer did not return a certificate|certificate required/i);
 });
+
+test.serial('updateKeys(true): s_server answers our KeyUpdate and data flows on', async (t) => {
+  const peer = await startServer(t);
+  const client = connectTraced(peer.port);
+  await secureConnected(client.socket);
+  await exchange(t, peer, client, 'before');
+  client.socket.updateKeys(true);
+  const keyUpdate = (direction: 'sent' | 'received'): unknown =>
+    findMessage(client.trace, direction, 'KeyUpdate')?.fields.request_update;
+  t.is(keyUpdate('sent'), 'update_requested');
+  // OpenSSL answers when it next writes; typing a line makes it write.
+  await exchange(t, peer, client, 'after');
+  await until(client, () => keyUpdate('received') !== undefined, 'the KeyUpdate of s_server');
+  t.is(keyUpdate('received'), 'update_not_requested');
+  await exchange(t, peer, client, 'after again');
+  t.deepEqual(alerts(client.trace), []);
+  client.socket.destroy();
+});
+
+test.serial('-alpn: the protocol s_server picks from our list', async (t) => {
+  const peer = await startServer(t, ['-alpn', 'h2,http/1.1']);
+  const client = connectTraced(peer.port, { ALPNProtocols: ['http/1.1', 'spdy/1'] });
+  await secureConnected(client.socket);
+  t.is(client.socket.alpnProtocol, 'http/1.1');
+  await exchange(t, peer, client, 'alpn');
+  t.regex(peer.output, /ALPN protocols advertised by the client:\s*http\/1\.1, spdy\/1/);
+  client.socket.destroy();
+});
+
+test.serial('no suite in common: handshake_failure from s_server', async (t) => {
+  const peer = await startServer(t, ['-ciphersuites', 'TLS_AES_128_GCM_SHA256']);
+  const client = connectTraced(peer.port, { ciphers: 'TLS_CHACHA20_POLY1305_SHA256' });
+  const { error, hadError } = await failure(client.socket);
+  t.is(error.code, 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE');
+  t.true(hadError);
+  t.deepEqual(alerts(client.trace), ['received handshake_failure']);
+  await peer.waitFor(/no shared cipher/);
+});
+
+test.serial('getPeerCertificate(true) links leaf, intermediate and root', async (t) => {
+  const peer = await startServer(t);
+  const client = connectTraced(peer.port);
+  await secureConnected(client.socket);
+  const leaf = client.socket.getPeerCertificate(true);
+  const intermediate = leaf.issuerCertificate;
+  const root = intermediate?.issuerCertificate;
+  const fingerprint = (file: DemoFile): string => new X509Certificate(demo(file)).fingerprint256;
+  t.is(leaf.fingerprint256, fingerprint('server.pem'));
+  t.is(intermediate?.fingerprint256, fingerprint('intermediate.pem'));
+  t.is(root?.fingerprint256, fingerprint('ca.pem'));
+  t.is(root?.issuerCertificate, root);
+  t.deepEqual(client.socket.getPeerCertificate().subject, leaf.subject);
+  client.socket.destroy();
+});
