@@ -252,6 +252,7 @@ test.serial('-www serves the GET', async (t) => {
   t.true(page.includes('Protocol  : TLSv1.3') || page.includes('TLSv1.3'), page);
   t.true(page.includes('Cipher is TLS_AES_256_GCM_SHA384'), page);
   t.true(page.trimEnd().endsWith('</BODY></HTML>'), page.slice(-200));
+  t.deepEqual(alerts(client.trace), ['sent close_notify', 'received close_notify']);
 });
 
 test.serial('a client certificate the server does not trust: unknown_ca', async (t) => {
