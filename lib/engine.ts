@@ -47,6 +47,8 @@ export class Engine {
 
   readonly #deframer = new Deframer();
   #handshakeBuffer: Buffer = Buffer.alloc(0);
+  #handshakeFragments: Buffer[] = [];
+  #handshakeFragmentBytes = 0;
   #opener: RecordOpener | undefined;
   #sealer: RecordSealer | undefined;
   #pendingHandshake: Buffer[] = [];
@@ -99,7 +101,7 @@ export class Engine {
 
   /** Bytes received but not yet processed (records and handshake fragments). */
   get buffered(): number {
-    return this.#deframer.buffered + this.#handshakeBuffer.length;
+    return this.#deframer.buffered + this.#handshakeBuffer.length + this.#handshakeFragmentBytes;
   }
 
   /** The client random, which names this connection in key log lines. */
@@ -214,7 +216,7 @@ export class Engine {
     }
 
     if (this.#receivedCloseNotify) return; // RFC 8446, Section 6.1: ignore data after closure.
-    if (type !== ContentType.handshake && this.#handshakeBuffer.length > 0) {
+    if (type !== ContentType.handshake && this.#handshakePending()) {
       throw new TlsProtocolError('unexpected_message',
         'peer interleaved another record type with a fragmented handshake message');
     }
@@ -245,24 +247,42 @@ export class Engine {
     if (content.length === 0) {
       throw new TlsProtocolError('unexpected_message', 'peer sent a zero-length handshake fragment');
     }
-    this.#handshakeBuffer = this.#handshakeBuffer.length === 0
-      ? content
-      : Buffer.concat([this.#handshakeBuffer, content]);
+    if (this.#handshakeBuffer.length === 0 && this.#handshakeFragments.length === 0) {
+      this.#handshakeBuffer = content;
+    } else {
+      // Fragments are joined once the message is whole, so tiny records cost linear time.
+      this.#handshakeFragments.push(content);
+      this.#handshakeFragmentBytes += content.length;
+    }
     this.#dispatchHandshake();
   }
 
   #dispatchHandshake(): void {
-    while (!this.#waiting && this.#phase !== 'closed' && this.#handshakeBuffer.length >= 4) {
+    while (!this.#waiting && this.#phase !== 'closed') {
+      const available = this.#handshakeBuffer.length + this.#handshakeFragmentBytes;
+      if (available < 4) return;
+      if (this.#handshakeBuffer.length < 4) this.#joinFragments();
       const length = this.#handshakeBuffer.readUIntBE(1, 3);
       if (length > MAX_HANDSHAKE_MESSAGE) {
         throw new TlsProtocolError('illegal_parameter',
           `peer sent a handshake message of ${length} bytes, over the limit of ${MAX_HANDSHAKE_MESSAGE}`);
       }
-      if (this.#handshakeBuffer.length < 4 + length) return;
+      if (available < 4 + length) return;
+      if (this.#handshakeBuffer.length < 4 + length) this.#joinFragments();
       const raw = this.#handshakeBuffer.subarray(0, 4 + length);
       this.#handshakeBuffer = this.#handshakeBuffer.subarray(4 + length);
       this.#handleMessage({ type: raw[0], body: raw.subarray(4), raw });
     }
+  }
+
+  #handshakePending(): boolean {
+    return this.#handshakeBuffer.length + this.#handshakeFragmentBytes > 0;
+  }
+
+  #joinFragments(): void {
+    this.#handshakeBuffer = Buffer.concat([this.#handshakeBuffer, ...this.#handshakeFragments]);
+    this.#handshakeFragments = [];
+    this.#handshakeFragmentBytes = 0;
   }
 
   #handleMessage(message: HandshakeMessage): void {
@@ -416,7 +436,7 @@ export class Engine {
 
   #installReadKeys(suite: Suite, secret: Buffer, name: string): void {
     // RFC 8446, Section 5.1: a handshake message must not span a change of keys.
-    if (this.#handshakeBuffer.length > 0) {
+    if (this.#handshakePending()) {
       throw new TlsProtocolError('unexpected_message', 'peer sent a handshake message that spans a key change');
     }
     this.#opener = new RecordOpener(this.#provider, suite, trafficKeys(this.#provider, suite, secret));

@@ -1,5 +1,6 @@
 // Cuts the incoming byte stream into records (RFC 8446, Section 5.1). Records are taken out of
-// the received chunks as views; only a record that spans two chunks is copied together.
+// the received chunks as views; only a record that spans chunks is copied, once. The cost stays
+// linear however the stream is cut, even one byte per chunk.
 
 import { TlsProtocolError } from '../errors';
 import { MAX_CIPHERTEXT, RECORD_HEADER_LENGTH } from './limits';
@@ -7,14 +8,19 @@ import { MAX_CIPHERTEXT, RECORD_HEADER_LENGTH } from './limits';
 export interface RawRecord {
   type: number;
   version: number;
-  /** The whole record, header included (the header is the AEAD's additional data). */
+  /** The record header (the AEAD's additional data). */
   header: Buffer;
   fragment: Buffer;
 }
 
+/** Consumed chunks are dropped from the list in batches of this many. */
+const COMPACT_AFTER = 64;
+
 export class Deframer {
   #chunks: Buffer[] = [];
+  #head = 0;
   #buffered = 0;
+  readonly #header = Buffer.alloc(RECORD_HEADER_LENGTH);
 
   get buffered(): number {
     return this.#buffered;
@@ -29,7 +35,7 @@ export class Deframer {
   /** The next whole record, or undefined until more bytes arrive. */
   next(): RawRecord | undefined {
     if (this.#buffered < RECORD_HEADER_LENGTH) return undefined;
-    const head = this.#peek(RECORD_HEADER_LENGTH);
+    const head = this.#peekHeader();
     const length = head.readUInt16BE(3);
     // The ciphertext bound is the larger one; plaintext records are checked again after
     // they are identified. See RFC 8446, Section 5.2.
@@ -47,33 +53,46 @@ export class Deframer {
     };
   }
 
-  #peek(n: number): Buffer {
-    const first = this.#chunks[0];
-    if (first.length >= n) return first;
-    return Buffer.concat(this.#chunks, Math.min(this.#buffered, Math.max(n, 16)));
+  /** The five header bytes, read in place or gathered from the first few chunks. */
+  #peekHeader(): Buffer {
+    const first = this.#chunks[this.#head];
+    if (first.length >= RECORD_HEADER_LENGTH) return first;
+    let at = 0;
+    for (let i = this.#head; at < RECORD_HEADER_LENGTH; i++) {
+      at += this.#chunks[i].copy(this.#header, at, 0, RECORD_HEADER_LENGTH - at);
+    }
+    return this.#header;
   }
 
   #take(n: number): Buffer {
     this.#buffered -= n;
-    const first = this.#chunks[0];
-    if (first.length > n) {
-      this.#chunks[0] = first.subarray(n);
+    const first = this.#chunks[this.#head];
+    if (first.length >= n) {
+      if (first.length === n) this.#advance();
+      else this.#chunks[this.#head] = first.subarray(n);
       return first.subarray(0, n);
-    }
-    if (first.length === n) {
-      this.#chunks.shift();
-      return first;
     }
     const out = Buffer.allocUnsafe(n);
     let at = 0;
     while (at < n) {
-      const chunk = this.#chunks[0];
+      const chunk = this.#chunks[this.#head];
       const part = Math.min(chunk.length, n - at);
       chunk.copy(out, at, 0, part);
       at += part;
-      if (part === chunk.length) this.#chunks.shift();
-      else this.#chunks[0] = chunk.subarray(part);
+      if (part === chunk.length) this.#advance();
+      else this.#chunks[this.#head] = chunk.subarray(part);
     }
     return out;
+  }
+
+  #advance(): void {
+    this.#head++;
+    if (this.#head === this.#chunks.length) {
+      this.#chunks = [];
+      this.#head = 0;
+    } else if (this.#head >= COMPACT_AFTER) {
+      this.#chunks = this.#chunks.slice(this.#head);
+      this.#head = 0;
+    }
   }
 }
