@@ -96,6 +96,8 @@ export interface CertOptions {
   extensions?: ExtraExtension[];
   /** Flip a bit of the signature. */
   corruptSignature?: boolean;
+  /** Write both validity times as GeneralizedTime, which RFC 5280 forbids before 2050. */
+  generalizedTime?: boolean;
 }
 
 const OID: Readonly<Record<string, string>> = {
@@ -234,11 +236,11 @@ export function derTlv(tag: number, content: Buffer): Buffer {
 }
 
 /** RFC 5280, Section 4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050. */
-export function derTime(date: Date): Buffer {
+export function derTime(date: Date, generalized = false): Buffer {
   const iso = date.toISOString();
   const digits = iso.slice(0, 19).replace(/[-T:]/g, '');
   const year = date.getUTCFullYear();
-  if (year < 2050) return derTlv(0x17, Buffer.from(`${digits.slice(2)}Z`, 'latin1'));
+  if (year < 2050 && !generalized) return derTlv(0x17, Buffer.from(`${digits.slice(2)}Z`, 'latin1'));
   return derTlv(0x18, Buffer.from(`${digits}Z`, 'latin1'));
 }
 
@@ -421,7 +423,10 @@ export function makeCertificate(opts: CertOptions = {}): Issued {
     serialNumber: new asn1.bignum(serial),
     signature: signer.algorithm,
     issuer: issuerName,
-    validity: { notBefore: derTime(notBefore), notAfter: derTime(notAfter) },
+    validity: {
+      notBefore: derTime(notBefore, opts.generalizedTime),
+      notAfter: derTime(notAfter, opts.generalizedTime),
+    },
     subject,
     subjectPublicKeyInfo: createPublicKey(key).export({ type: 'spki', format: 'der' }),
     extensions: buildExtensions(opts, isCA, key, issuerKey),
@@ -436,13 +441,19 @@ export function makeCertificate(opts: CertOptions = {}): Issued {
   return issued(certDer, key);
 }
 
+// `certificate` is parsed on first use, so that a deliberately malformed certificate can still
+// be made and handed to the code under test.
 function issued(certDer: Buffer, key: KeyObject): Issued {
+  let parsed: Certificate | undefined;
   return {
     certDer,
     certPem: encodePem('CERTIFICATE', certDer),
     keyPem: key.export({ type: 'pkcs8', format: 'pem' }) as string,
     key,
-    certificate: parseCertificate(certDer),
+    get certificate(): Certificate {
+      parsed ??= parseCertificate(certDer);
+      return parsed;
+    },
   };
 }
 

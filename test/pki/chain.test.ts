@@ -355,3 +355,23 @@ test('corrupted leaves never make verifyCertificateChain throw', (t) => {
   t.true(codes.has('CERT_SIGNATURE_FAILURE'));
   t.true(codes.has('ERR_TLS13_INVALID_CERTIFICATE'));
 });
+
+test('DER strictness: a non-minimal length inside an extension makes the leaf unusable', (t) => {
+  // A subjectKeyIdentifier whose OCTET STRING length uses the long form for 1 byte.
+  const skiOid = '2.5.29.14';
+  const bad = makeLeaf({ issuer: root, omitSubjectKeyId: true, extensions: [{ oid: skiOid, value: Buffer.from('048101ff', 'hex') }] });
+  const result = failure(t, verifyCertificateChain({ leaf: bad.certDer, trusted: [root.certPem] }));
+  t.is(result.code, 'ERR_TLS13_INVALID_CERTIFICATE');
+  t.regex(result.reason, /subjectKeyIdentifier: DER length is not minimal/);
+});
+
+test('a GeneralizedTime before 2050 is refused in a sent certificate but tolerated in an anchor', (t) => {
+  const gtRoot = makeCa({ commonName: 'GT Root', generalizedTime: true });
+  t.deepEqual(gtRoot.certificate.encodingIssues.length, 2);
+  const fine = makeLeaf({ issuer: gtRoot });
+  t.true(verifyCertificateChain({ leaf: fine.certPem, trusted: [gtRoot.certPem] }).ok);
+  const gtLeaf = makeLeaf({ issuer: root, generalizedTime: true });
+  const result = failure(t, verifyCertificateChain({ leaf: gtLeaf.certPem, trusted: [root.certPem] }));
+  t.is(result.code, 'ERR_TLS13_INVALID_CERTIFICATE');
+  t.regex(result.reason, /is a GeneralizedTime before 2050$/);
+});

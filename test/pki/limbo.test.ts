@@ -2,6 +2,9 @@
 // the shared checkout next to this repository, at ../shared/x509-limbo/limbo.json.
 import test from 'ava';
 
+import { readFileSync } from 'node:fs';
+
+import { verifyCertificateChain } from '../../lib/pki/chain';
 import { LIMBO_PATH, limboAvailable, runLimbo, type LimboOutcome } from './limbo-run';
 
 // Cases where our answer differs from the suite's, each on purpose. Keep this list short and
@@ -63,4 +66,26 @@ test.failing('x509-limbo: at least 95 % of the non-CRL cases come out right', (t
   const outcomes = runLimbo();
   const { right } = summarize(outcomes);
   t.true(right / outcomes.length >= 0.95, `${right} of ${outcomes.length}`);
+});
+
+// The suite's saved real-world chains, checked against Node's bundled roots instead of the
+// anchors the cases give: the default trust store must carry the Web PKI as it is.
+test('x509-limbo online chains verify against the default trust store', (t) => {
+  if (!limboAvailable()) return t.fail(`missing ${LIMBO_PATH}`);
+  const suite = JSON.parse(readFileSync(LIMBO_PATH, 'utf8')) as {
+    testcases: Array<{ id: string; peer_certificate: string; untrusted_intermediates: string[];
+      validation_time: string | null; expected_peer_name: { value: string } | null }>;
+  };
+  const online = suite.testcases.filter((c) => c.id.startsWith('online::'));
+  t.true(online.length > 0);
+  for (const c of online) {
+    const result = verifyCertificateChain({
+      leaf: c.peer_certificate,
+      intermediates: c.untrusted_intermediates,
+      time: c.validation_time ? new Date(c.validation_time) : undefined,
+      name: c.expected_peer_name?.value,
+      purpose: 'server',
+    });
+    t.true(result.ok, `${c.id}: ${result.ok ? '' : result.reason}`);
+  }
 });
