@@ -329,11 +329,12 @@ export function keyMatchesCertificate(key: PrivateKeyInfo, cert: Certificate): b
   if (key.kind !== cert.keyKind && !(isRsa(key.kind) && isRsa(cert.keyKind))) return false;
   const derived = createPublicKey(key.keyObject).export({ type: 'spki', format: 'der' });
   if (derived.equals(cert.spki)) return true;
-  // RSASSA-PSS parameters may be written differently in the two; a probe signature settles it.
-  if (!isRsa(key.kind)) return false;
+  // The same key can be written differently: a compressed EC point, RSASSA-PSS parameters
+  // present in one and not the other. A probe signature settles it.
   const probe = Buffer.from('tls13 key match probe');
+  const hash = key.kind === 'ed25519' || key.kind === 'ed448' ? null : 'sha256';
   try {
-    return verify('sha256', probe, cert.publicKey, sign('sha256', probe, key.keyObject));
+    return verify(hash, probe, cert.publicKey, sign(hash, probe, key.keyObject));
   } catch {
     return false;
   }

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { debuglog } from 'node:util';
 
-import { type Certificate, loadCertificates } from './certificate';
+import { type Certificate, loadCertificates, parseCertificate } from './certificate';
+import { decodePem, looksLikePem, type PemBlock } from './pem';
 
 const debug = debuglog('tls13');
 
@@ -53,10 +54,20 @@ function extraCertificates(): Certificate[] {
     process.emitWarning(`Ignoring extra certs from \`${file}\`, load failed: ${(err as Error).message}`);
     return [];
   }
+  // One unusable certificate in a bundle costs only itself, not the rest of the file.
+  let blocks: PemBlock[];
   try {
-    return loadCertificates(text);
+    blocks = looksLikePem(text.toString('latin1')) ? decodePem(text.toString('latin1')) : [];
   } catch (err) {
     process.emitWarning(`Ignoring extra certs from \`${file}\`: ${(err as Error).message}`);
     return [];
   }
+  return blocks.filter((b) => b.label === 'CERTIFICATE').flatMap((block) => {
+    try {
+      return [parseCertificate(block.der)];
+    } catch (err) {
+      debug('trust store: skipping a certificate of %s: %s', file, (err as Error).message);
+      return [];
+    }
+  });
 }
