@@ -2,7 +2,8 @@
 // scripts step by step so it can break the protocol on purpose: oversized records, empty inner
 // plaintext, a ChangeCipherSpec out of place, a message across a key change, a wrong session id
 // echo, a bad Finished. It also reads back, decrypting where needed, the alerts our client sent.
-// It speaks TLS_AES_128_GCM_SHA256 with x25519 and signs with the demo ECDSA server key.
+// It speaks TLS_AES_128_GCM_SHA256 with x25519 (or another group, after a HelloRetryRequest)
+// and signs with the demo ECDSA server key.
 
 import { createPrivateKey } from 'node:crypto';
 import * as net from 'node:net';
@@ -23,7 +24,9 @@ import {
 import * as ext from '../../lib/messages/extensions';
 import { decodeClientHello, encodeServerHello, type ClientHello } from '../../lib/messages/hello';
 import { loadCertificates } from '../../lib/pki/certificate';
-import { ContentType, ExtensionType, ProtocolVersion } from '../../lib/protocol/registry';
+import {
+  ContentType, ExtensionType, HELLO_RETRY_REQUEST_RANDOM, ProtocolVersion,
+} from '../../lib/protocol/registry';
 import { RecordSealer, plaintextRecord } from '../../lib/record/protection';
 import { LOOPBACK } from './peers';
 import { demo } from './pki';
@@ -40,6 +43,16 @@ export interface ReceivedAlert {
   protected: boolean;
 }
 
+export interface ServerHelloOptions {
+  group?: Group;
+  legacySessionId?: Buffer;
+  /** A code other than the suite the keys use, to test the client's checks. */
+  cipherSuite?: number;
+  random?: Buffer;
+  /** false leaves supported_versions out, as a TLS 1.2 server would. */
+  supportedVersions?: boolean;
+}
+
 interface Epoch {
   keys: TrafficKeys;
   sequence: bigint;
@@ -51,6 +64,7 @@ export class HostileConnection {
   readonly transcript = new Transcript(provider);
   readonly closed: Promise<void>;
   #received = Buffer.alloc(0);
+  #readAt = 0;
   #wake: Array<() => void> = [];
   #share: KeyShare | undefined;
   #handshakeSecret: HandshakeSecret | undefined;
@@ -69,39 +83,78 @@ export class HostileConnection {
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
   }
 
-  /** Waits for the first record and decodes the ClientHello it carries. */
-  async clientHello(): Promise<ClientHello> {
-    const whole = (): boolean => this.#received.length >= 5 &&
-      this.#received.length >= 5 + this.#received.readUInt16BE(3);
-    while (!whole()) {
-      await new Promise<void>((resolve) => this.#wake.push(resolve));
+  /** Waits for the next unprotected handshake record, skipping ChangeCipherSpec. */
+  async #nextHandshakeRecord(): Promise<Buffer> {
+    for (;;) {
+      const data = this.#received;
+      const at = this.#readAt;
+      if (data.length >= at + 5 && data.length >= at + 5 + data.readUInt16BE(at + 3)) {
+        const fragment = data.subarray(at + 5, at + 5 + data.readUInt16BE(at + 3));
+        this.#readAt = at + 5 + fragment.length;
+        if (data[at] === ContentType.handshake) return fragment;
+        if (data[at] !== ContentType.change_cipher_spec) throw new Error(`record type ${data[at]}`);
+      } else {
+        await new Promise<void>((resolve) => this.#wake.push(resolve));
+      }
     }
-    const raw = this.#received.subarray(5, 5 + this.#received.readUInt16BE(3));
+  }
+
+  /** Waits for the next ClientHello (each fits one record) and adds it to the transcript. */
+  async clientHello(): Promise<ClientHello> {
+    const raw = await this.#nextHandshakeRecord();
     this.transcript.add(raw);
     return decodeClientHello(raw.subarray(4));
   }
 
   /**
-   * ServerHello answering `hello` with x25519, echoing `legacySessionId` (the client's by
-   * default); derives the handshake keys, so what is sent next is protected.
+   * HelloRetryRequest asking for `selectedGroup`; the transcript's ClientHello becomes its
+   * message_hash (RFC 8446, Section 4.4.1).
    */
-  serverHello(hello: ClientHello, options: { legacySessionId?: Buffer } = {}): Buffer {
-    const shares = ext.keyShareClientHello.decode(
-      hello.extensions.find((e) => e.type === ExtensionType.key_share)?.data ?? Buffer.alloc(2));
-    const theirs = shares.find((s) => s.group === X25519.code);
-    if (!theirs) throw new Error('the client sent no x25519 key share');
-    this.#share = provider.generateKeyShare(X25519);
+  helloRetryRequest(hello: ClientHello, selectedGroup: number,
+    options: { cipherSuite?: number } = {}): Buffer {
     const raw = encodeServerHello({
       legacyVersion: ProtocolVersion.TLS1_2,
-      random: provider.random(32),
-      legacySessionId: options.legacySessionId ?? hello.legacySessionId,
-      cipherSuite: SUITE.code,
+      random: HELLO_RETRY_REQUEST_RANDOM,
+      legacySessionId: hello.legacySessionId,
+      cipherSuite: options.cipherSuite ?? SUITE.code,
       legacyCompressionMethod: 0,
       extensions: [
         { type: ExtensionType.supported_versions,
           data: ext.supportedVersionSelected.encode(ProtocolVersion.TLS1_3) },
+        { type: ExtensionType.key_share,
+          data: ext.keyShareHelloRetryRequest.encode(selectedGroup) },
+      ],
+    });
+    this.transcript.replaceWithMessageHash(SUITE);
+    this.transcript.add(raw);
+    return raw;
+  }
+
+  /**
+   * ServerHello answering `hello` with x25519 (or `group`), echoing the client's session id
+   * unless told otherwise; derives the handshake keys, so what is sent next is protected.
+   */
+  serverHello(hello: ClientHello, options: ServerHelloOptions = {}): Buffer {
+    const group = options.group ?? X25519;
+    const shares = ext.keyShareClientHello.decode(
+      hello.extensions.find((e) => e.type === ExtensionType.key_share)?.data ?? Buffer.alloc(2));
+    const theirs = shares.find((s) => s.group === group.code);
+    if (!theirs) throw new Error(`the client sent no ${group.name} key share`);
+    this.#share = provider.generateKeyShare(group);
+    const versions = options.supportedVersions === false ? [] : [
+      { type: ExtensionType.supported_versions,
+        data: ext.supportedVersionSelected.encode(ProtocolVersion.TLS1_3) },
+    ];
+    const raw = encodeServerHello({
+      legacyVersion: ProtocolVersion.TLS1_2,
+      random: options.random ?? provider.random(32),
+      legacySessionId: options.legacySessionId ?? hello.legacySessionId,
+      cipherSuite: options.cipherSuite ?? SUITE.code,
+      legacyCompressionMethod: 0,
+      extensions: [
+        ...versions,
         { type: ExtensionType.key_share, data: ext.keyShareServerHello.encode({
-          group: X25519.code, keyExchange: this.#share.publicKey,
+          group: group.code, keyExchange: this.#share.publicKey,
         }) },
       ],
     });

@@ -3,9 +3,14 @@
 // which the server reads back from the wire (decrypting it when it came protected).
 
 import test from 'ava';
-import { AlertDescription, AlertLevel, ContentType } from '../../lib/protocol/registry';
+import type { ConnectOptions } from '../../lib/connect';
+import { groupByName, type Group } from '../../lib/crypto/groups';
+import type { ClientHello } from '../../lib/messages/hello';
+import {
+  AlertDescription, AlertLevel, CipherSuite, ContentType, DOWNGRADE_TLS12, NamedGroup,
+} from '../../lib/protocol/registry';
 import { MAX_PLAINTEXT } from '../../lib/record/limits';
-import { alerts, connectTraced, failure } from '../helpers/client';
+import { alerts, connectTraced, failure, findMessage } from '../helpers/client';
 import { startHostileServer, type HostileConnection } from '../helpers/hostile-server';
 
 interface Case {
@@ -13,14 +18,28 @@ interface Case {
   script: (server: HostileConnection) => Promise<void>;
   code: string;
   alert: keyof typeof AlertDescription;
+  /** What the error message must say, so the right check is the one that fired. */
+  reason: RegExp;
   /** Whether our client must have finished its handshake before failing. */
   afterHandshake?: boolean;
+  client?: ConnectOptions;
+}
+
+const P256 = groupByName('P-256') as Group;
+const AES_256 = CipherSuite.TLS_AES_256_GCM_SHA384;
+
+/** ClientHello, HelloRetryRequest for P-256, and the second ClientHello. */
+async function retried(server: HostileConnection): Promise<ClientHello> {
+  const first = await server.clientHello();
+  server.sendPlaintext(ContentType.handshake, server.helloRetryRequest(first, P256.code));
+  return server.clientHello();
 }
 
 const CASES: Case[] = [
   {
     title: 'an unprotected record over 2^14 bytes: record_overflow',
     code: 'ERR_TLS13_RECORD_OVERFLOW', alert: 'record_overflow',
+    reason: /plaintext record of 16385 bytes/,
     script: async (server) => {
       await server.clientHello();
       server.sendPlaintext(ContentType.handshake, Buffer.alloc(MAX_PLAINTEXT + 1, 2));
@@ -29,6 +48,7 @@ const CASES: Case[] = [
   {
     title: 'a protected record with 2^14 + 1 bytes of content: record_overflow',
     code: 'ERR_TLS13_RECORD_OVERFLOW', alert: 'record_overflow',
+    reason: /inner plaintext in one record/,
     script: async (server) => {
       const hello = await server.clientHello();
       server.sendPlaintext(ContentType.handshake, server.serverHello(hello));
@@ -38,6 +58,7 @@ const CASES: Case[] = [
   {
     title: 'a protected record whose inner plaintext is all zeros: unexpected_message',
     code: 'ERR_TLS13_UNEXPECTED_MESSAGE', alert: 'unexpected_message',
+    reason: /no content type/,
     script: async (server) => {
       const hello = await server.clientHello();
       server.sendPlaintext(ContentType.handshake, server.serverHello(hello));
@@ -48,6 +69,7 @@ const CASES: Case[] = [
   {
     title: 'ChangeCipherSpec after the server Finished: unexpected_message',
     code: 'ERR_TLS13_UNEXPECTED_MESSAGE', alert: 'unexpected_message', afterHandshake: true,
+    reason: /ChangeCipherSpec outside the handshake/,
     script: async (server) => {
       const hello = await server.clientHello();
       server.sendPlaintext(ContentType.handshake, server.serverHello(hello));
@@ -60,6 +82,7 @@ const CASES: Case[] = [
   {
     title: 'ServerHello and EncryptedExtensions in one record: unexpected_message',
     code: 'ERR_TLS13_UNEXPECTED_MESSAGE', alert: 'unexpected_message',
+    reason: /spans a key change/,
     script: async (server) => {
       const hello = await server.clientHello();
       const serverHello = server.serverHello(hello);
@@ -72,6 +95,7 @@ const CASES: Case[] = [
   {
     title: 'a legacy_session_id echo that is not ours: illegal_parameter',
     code: 'ERR_TLS13_ILLEGAL_PARAMETER', alert: 'illegal_parameter',
+    reason: /does not echo our legacy_session_id/,
     script: async (server) => {
       const hello = await server.clientHello();
       const wrong = Buffer.from(hello.legacySessionId);
@@ -83,6 +107,7 @@ const CASES: Case[] = [
   {
     title: 'a server Finished that does not match the transcript: decrypt_error',
     code: 'ERR_TLS13_DECRYPT_ERROR', alert: 'decrypt_error',
+    reason: /Finished does not match/,
     script: async (server) => {
       const hello = await server.clientHello();
       server.sendPlaintext(ContentType.handshake, server.serverHello(hello));
@@ -90,18 +115,92 @@ const CASES: Case[] = [
         Buffer.concat(server.serverFlight({ corruptFinished: true })));
     },
   },
+  {
+    title: 'a second HelloRetryRequest: unexpected_message',
+    code: 'ERR_TLS13_UNEXPECTED_MESSAGE', alert: 'unexpected_message',
+    reason: /second HelloRetryRequest/,
+    script: async (server) => {
+      const second = await retried(server);
+      server.sendPlaintext(ContentType.handshake,
+        server.helloRetryRequest(second, NamedGroup.secp384r1));
+    },
+  },
+  {
+    title: 'HelloRetryRequest for the group we sent a share for: illegal_parameter',
+    code: 'ERR_TLS13_ILLEGAL_PARAMETER', alert: 'illegal_parameter',
+    reason: /already sent a key share/,
+    script: async (server) => {
+      const hello = await server.clientHello();
+      server.sendPlaintext(ContentType.handshake,
+        server.helloRetryRequest(hello, NamedGroup.x25519));
+    },
+  },
+  {
+    title: 'HelloRetryRequest for a group we did not offer: illegal_parameter',
+    code: 'ERR_TLS13_ILLEGAL_PARAMETER', alert: 'illegal_parameter',
+    reason: /secp384r1, which was not offered/,
+    client: { ecdhCurve: 'X25519:P-256' },
+    script: async (server) => {
+      const hello = await server.clientHello();
+      server.sendPlaintext(ContentType.handshake,
+        server.helloRetryRequest(hello, NamedGroup.secp384r1));
+    },
+  },
+  {
+    title: 'ServerHello changing the suite of the HelloRetryRequest: illegal_parameter',
+    code: 'ERR_TLS13_ILLEGAL_PARAMETER', alert: 'illegal_parameter',
+    reason: /changed cipher suite after HelloRetryRequest/,
+    script: async (server) => {
+      const second = await retried(server);
+      server.sendPlaintext(ContentType.handshake,
+        server.serverHello(second, { group: P256, cipherSuite: AES_256 }));
+    },
+  },
+  {
+    title: 'ServerHello with a suite we did not offer: illegal_parameter',
+    code: 'ERR_TLS13_ILLEGAL_PARAMETER', alert: 'illegal_parameter',
+    reason: /cipher suite 0x1301, which was not offered/,
+    client: { ciphers: 'TLS_AES_256_GCM_SHA384' },
+    script: async (server) => {
+      const hello = await server.clientHello();
+      server.sendPlaintext(ContentType.handshake,
+        server.serverHello(hello, { cipherSuite: CipherSuite.TLS_AES_128_GCM_SHA256 }));
+    },
+  },
+  {
+    title: 'a TLS 1.2 ServerHello with the downgrade sentinel: illegal_parameter',
+    code: 'ERR_TLS13_ILLEGAL_PARAMETER', alert: 'illegal_parameter',
+    reason: /downgrade sentinel/,
+    script: async (server) => {
+      const hello = await server.clientHello();
+      const random = Buffer.concat([Buffer.alloc(24, 0x5a), DOWNGRADE_TLS12]);
+      server.sendPlaintext(ContentType.handshake,
+        server.serverHello(hello, { random, supportedVersions: false }));
+    },
+  },
+  {
+    title: 'a TLS 1.2 ServerHello: protocol_version',
+    code: 'ERR_TLS13_PROTOCOL_VERSION', alert: 'protocol_version',
+    reason: /does not speak TLS 1\.3/,
+    script: async (server) => {
+      const hello = await server.clientHello();
+      server.sendPlaintext(ContentType.handshake,
+        server.serverHello(hello, { supportedVersions: false }));
+    },
+  },
 ];
 
 for (const c of CASES) {
   test(c.title, async (t) => {
     const { port, done } = await startHostileServer(t, c.script);
-    const client = connectTraced(port);
+    const client = connectTraced(port, c.client);
     let secure = false;
     client.socket.on('secureConnect', () => {
       secure = true;
     });
     const { error, hadError } = await failure(client.socket);
     t.is(error.code, c.code, error.message);
+    t.regex(error.message, c.reason);
     t.true(hadError);
     t.is(secure, c.afterHandshake === true);
     t.deepEqual(alerts(client.trace), [`sent ${c.alert}`]);
@@ -132,4 +231,24 @@ test('the hostile server, playing fair, completes a handshake with our client', 
   const server = await done;
   t.deepEqual(server.alertsFromClient().map((a) => [a.level, a.description, a.protected]),
     [[AlertLevel.warning, AlertDescription.close_notify, true]]);
+});
+
+test('the hostile server, playing fair, asks for P-256 by HelloRetryRequest', async (t) => {
+  const { port, done } = await startHostileServer(t, async (server) => {
+    const second = await retried(server);
+    server.sendPlaintext(ContentType.handshake, server.serverHello(second, { group: P256 }));
+    server.sendProtected(ContentType.handshake, Buffer.concat(server.serverFlight()));
+  });
+  const client = connectTraced(port);
+  await new Promise<void>((resolve, reject) => {
+    client.socket.once('secureConnect', resolve);
+    client.socket.once('error', reject);
+  });
+  t.is(findMessage(client.trace, 'received', 'HelloRetryRequest')?.fields.selected_group,
+    'secp256r1');
+  t.deepEqual(findMessage(client.trace, 'sent', 'ClientHello')?.fields.key_share, ['x25519']);
+  t.is(client.socket.getEphemeralKeyInfo()?.name, 'secp256r1');
+  client.socket.end();
+  t.deepEqual((await done).alertsFromClient().map((a) => a.description),
+    [AlertDescription.close_notify]);
 });
