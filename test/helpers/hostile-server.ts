@@ -53,6 +53,16 @@ export interface ServerHelloOptions {
   supportedVersions?: boolean;
 }
 
+export interface FlightOptions {
+  corruptFinished?: boolean;
+  /** Flip a bit of the CertificateVerify signature. */
+  corruptSignature?: boolean;
+  /** The scheme CertificateVerify names (the signature stays ECDSA P-256). */
+  algorithm?: number;
+  /** A Certificate message with no certificate. */
+  emptyCertificate?: boolean;
+}
+
 interface Epoch {
   keys: TrafficKeys;
   sequence: bigint;
@@ -70,6 +80,7 @@ export class HostileConnection {
   #handshakeSecret: HandshakeSecret | undefined;
   #serverHandshakeTrafficSecret: Buffer | undefined;
   #sealer: RecordSealer | undefined;
+  #applicationSealer: RecordSealer | undefined;
   /** The client's write keys, in the order it uses them: handshake, then application. */
   #clientEpochs: TrafficKeys[] = [];
 
@@ -170,11 +181,11 @@ export class HostileConnection {
   }
 
   /** EncryptedExtensions, Certificate, CertificateVerify and Finished of the demo server. */
-  serverFlight(options: { corruptFinished?: boolean } = {}): Buffer[] {
+  serverFlight(options: FlightOptions = {}): Buffer[] {
     const encryptedExtensions = encodeEncryptedExtensions({ extensions: [] });
     this.transcript.add(encryptedExtensions);
 
-    const chain = loadCertificates(demo('server.pem'));
+    const chain = options.emptyCertificate ? [] : loadCertificates(demo('server.pem'));
     const certificate = encodeCertificate({
       certificateRequestContext: Buffer.alloc(0),
       certificateList: chain.map((c) => ({ certData: c.der, extensions: [] })),
@@ -184,7 +195,10 @@ export class HostileConnection {
     const key = createPrivateKey(demo('server-key.pem'));
     const signature = provider.sign(SCHEME, key,
       certificateVerifyContent(true, this.transcript.hash()));
-    const certificateVerify = encodeCertificateVerify({ algorithm: SCHEME.code, signature });
+    if (options.corruptSignature) signature[signature.length - 1] ^= 0x01;
+    const certificateVerify = encodeCertificateVerify({
+      algorithm: options.algorithm ?? SCHEME.code, signature,
+    });
     this.transcript.add(certificateVerify);
 
     const data = verifyData(provider, SUITE, this.#serverHandshakeTrafficSecret as Buffer,
@@ -197,7 +211,15 @@ export class HostileConnection {
     const master = (this.#handshakeSecret as HandshakeSecret).masterSecret();
     const application = master.applicationSecrets(this.transcript.hash());
     this.#clientEpochs.push(trafficKeys(provider, SUITE, application.client));
+    this.#applicationSealer = new RecordSealer(provider, SUITE,
+      trafficKeys(provider, SUITE, application.server));
     return [encryptedExtensions, certificate, certificateVerify, finished];
+  }
+
+  /** From now on, protect records with server_application_traffic_secret_0. */
+  useApplicationKeys(): void {
+    if (!this.#applicationSealer) throw new Error('no application keys before the flight');
+    this.#sealer = this.#applicationSealer;
   }
 
   /** An unprotected record, with any content and any length. */

@@ -6,8 +6,10 @@ import test from 'ava';
 import type { ConnectOptions } from '../../lib/connect';
 import { groupByName, type Group } from '../../lib/crypto/groups';
 import type { ClientHello } from '../../lib/messages/hello';
+import { encodeCertificateRequest } from '../../lib/messages/authentication';
 import {
-  AlertDescription, AlertLevel, CipherSuite, ContentType, DOWNGRADE_TLS12, NamedGroup,
+  AlertDescription, AlertLevel, CipherSuite, ContentType, DOWNGRADE_TLS12, HandshakeType,
+  NamedGroup, SignatureScheme,
 } from '../../lib/protocol/registry';
 import { MAX_PLAINTEXT } from '../../lib/record/limits';
 import { alerts, connectTraced, failure, findMessage } from '../helpers/client';
@@ -188,7 +190,81 @@ const CASES: Case[] = [
         server.serverHello(hello, { supportedVersions: false }));
     },
   },
+  {
+    title: 'a CertificateVerify signature that does not verify: decrypt_error',
+    code: 'ERR_TLS13_DECRYPT_ERROR', alert: 'decrypt_error',
+    reason: /CertificateVerify signature does not verify/,
+    script: async (server) => {
+      const hello = await server.clientHello();
+      server.sendPlaintext(ContentType.handshake, server.serverHello(hello));
+      server.sendProtected(ContentType.handshake,
+        Buffer.concat(server.serverFlight({ corruptSignature: true })));
+    },
+  },
+  {
+    title: 'CertificateVerify with rsa_pkcs1_sha256: illegal_parameter',
+    code: 'ERR_TLS13_ILLEGAL_PARAMETER', alert: 'illegal_parameter',
+    reason: /rsa_pkcs1_sha256, which TLS 1\.3 forbids/,
+    script: async (server) => {
+      const hello = await server.clientHello();
+      server.sendPlaintext(ContentType.handshake, server.serverHello(hello));
+      server.sendProtected(ContentType.handshake, Buffer.concat(
+        server.serverFlight({ algorithm: SignatureScheme.rsa_pkcs1_sha256 })));
+    },
+  },
+  {
+    title: 'an empty server Certificate: decode_error',
+    code: 'ERR_TLS13_DECODE_ERROR', alert: 'decode_error',
+    reason: /empty Certificate/,
+    script: async (server) => {
+      const hello = await server.clientHello();
+      server.sendPlaintext(ContentType.handshake, server.serverHello(hello));
+      const [encryptedExtensions, certificate] = server.serverFlight({ emptyCertificate: true });
+      server.sendProtected(ContentType.handshake,
+        Buffer.concat([encryptedExtensions, certificate]));
+    },
+  },
+  {
+    title: 'application data before the server Finished: unexpected_message',
+    code: 'ERR_TLS13_UNEXPECTED_MESSAGE', alert: 'unexpected_message',
+    reason: /application data before the handshake ended/,
+    script: async (server) => {
+      const hello = await server.clientHello();
+      server.sendPlaintext(ContentType.handshake, server.serverHello(hello));
+      server.sendProtected(ContentType.application_data, Buffer.from('too early'));
+    },
+  },
+  {
+    title: 'KeyUpdate with request_update 2: illegal_parameter',
+    code: 'ERR_TLS13_ILLEGAL_PARAMETER', alert: 'illegal_parameter', afterHandshake: true,
+    reason: /request_update 2/,
+    script: async (server) => {
+      await completeHandshake(server);
+      server.sendProtected(ContentType.handshake, Buffer.of(HandshakeType.key_update, 0, 0, 1, 2));
+    },
+  },
+  {
+    title: 'CertificateRequest after the handshake, never offered: unexpected_message',
+    code: 'ERR_TLS13_UNEXPECTED_MESSAGE', alert: 'unexpected_message', afterHandshake: true,
+    reason: /certificate_request after the handshake/,
+    script: async (server) => {
+      await completeHandshake(server);
+      server.sendProtected(ContentType.handshake, encodeCertificateRequest({
+        certificateRequestContext: Buffer.of(7), extensions: [],
+      }));
+    },
+  },
 ];
+
+/** A full, correct server side of the handshake, then application keys. */
+async function completeHandshake(server: HostileConnection): Promise<void> {
+  const hello = await server.clientHello();
+  server.sendPlaintext(ContentType.handshake, server.serverHello(hello));
+  server.sendProtected(ContentType.handshake, Buffer.concat(server.serverFlight()));
+  server.useApplicationKeys();
+  // Let the client finish before the next record.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
 
 for (const c of CASES) {
   test(c.title, async (t) => {
@@ -251,4 +327,19 @@ test('the hostile server, playing fair, asks for P-256 by HelloRetryRequest', as
   client.socket.end();
   t.deepEqual((await done).alertsFromClient().map((a) => a.description),
     [AlertDescription.close_notify]);
+});
+
+test('a fatal alert from the server mid-handshake: its code, and no alert of ours', async (t) => {
+  const { port, done } = await startHostileServer(t, async (server) => {
+    const hello = await server.clientHello();
+    server.sendPlaintext(ContentType.handshake, server.serverHello(hello));
+    server.sendProtected(ContentType.alert,
+      Buffer.of(AlertLevel.fatal, AlertDescription.handshake_failure));
+  });
+  const client = connectTraced(port);
+  const { error, hadError } = await failure(client.socket);
+  t.is(error.code, 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE');
+  t.true(hadError);
+  t.deepEqual(alerts(client.trace), ['received handshake_failure']);
+  t.deepEqual((await done).alertsFromClient(), []);
 });
