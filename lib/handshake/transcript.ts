@@ -32,6 +32,9 @@ export class Transcript {
    * carries its hash (RFC 8446, Section 4.4.1). Call with only ClientHello1 added so far.
    */
   replaceWithMessageHash(suite: Suite): void {
+    if (this.#hash || this.#held.length !== 1) {
+      throw new Error('message_hash replaces exactly ClientHello1, before the hash starts');
+    }
     const clientHello1 = Buffer.concat(this.#held);
     const digest = this.#provider.hash(suite.hash, clientHello1);
     const synthetic = Buffer.concat([Buffer.of(HandshakeType.message_hash, 0, 0, digest.length), digest]);

@@ -61,6 +61,7 @@ export class RecordSealer {
    * order: header, ciphertext pieces and tag, so the content is never copied.
    */
   seal(type: number, content: readonly Buffer[], contentLength: number): Buffer[] {
+    if (contentLength > MAX_PLAINTEXT) throw new RangeError(`record content of ${contentLength} bytes`);
     const header = Buffer.allocUnsafe(RECORD_HEADER_LENGTH);
     header[0] = ContentType.application_data;
     header.writeUInt16BE(ProtocolVersion.TLS1_2, 1);
