@@ -62,7 +62,10 @@ const FOREIGN_LABELS: Readonly<Record<string, string>> = {
  * Loads a private key from PEM (PKCS#8, encrypted PKCS#8, SEC1 with or without an
  * EC PARAMETERS block, PKCS#1, OpenSSL's legacy encrypted PEM), DER of the same, or JWK text.
  */
-export function loadPrivateKey(input: string | Buffer, passphrase?: string | Buffer): PrivateKeyInfo {
+export function loadPrivateKey(
+  input: string | Buffer,
+  passphrase?: string | Buffer,
+): PrivateKeyInfo {
   const text = typeof input === 'string' ? input : pemTextOf(input);
   if (text !== undefined && text.trimStart().startsWith('{')) return loadJwk(text);
   if (text !== undefined) return loadPemKey(text, passphrase);
@@ -107,7 +110,9 @@ function sniffDerFormat(der: Buffer): string {
   }
   const tags = parts.map((p) => (p.cls === 0 ? p.tag : 100 + p.tag));
   const { integer, sequence, octetString } = UniversalTag;
-  if (tags[0] === sequence && tags[1] === octetString && tags.length === 2) return 'encrypted PKCS#8';
+  if (tags.length === 2 && tags[0] === sequence && tags[1] === octetString) {
+    return 'encrypted PKCS#8';
+  }
   if (tags[0] === integer && tags[1] === sequence && tags[2] === octetString) return 'PKCS#8';
   if (tags[0] === integer && tags[1] === octetString) return 'SEC1';
   if (tags.length >= 9 && tags.slice(0, 9).every((t) => t === integer)) return 'PKCS#1';
@@ -146,9 +151,12 @@ function loadPkcs8(der: Buffer, format = 'PKCS#8'): PrivateKeyInfo {
   if (info.version.cmpn(1) > 0) throw keyError(`${format} key has unknown version ${info.version}`);
   const oid = oidText(info.privateKeyAlgorithm.algorithm);
   const params = info.privateKeyAlgorithm.parameters;
-  if (oid === Oid.ecPublicKey) checkCurve(params && parseDer(params, 'EC parameters'), `${format} key`);
+  if (oid === Oid.ecPublicKey) {
+    checkCurve(params && parseDer(params, 'EC parameters'), `${format} key`);
+  }
   if (oid === Oid.idDsa) throw unsupported(`${format} key is a DSA key, which TLS 1.3 cannot use`);
-  return finish(nodeKey(() => createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }), format), format);
+  const load = () => createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  return finish(nodeKey(load, format), format);
 }
 
 function loadEncryptedPkcs8(der: Buffer, passphrase: string | Buffer | undefined): PrivateKeyInfo {
@@ -196,7 +204,10 @@ function loadSec1(der: Buffer, ecParameters: Buffer | undefined): PrivateKeyInfo
 
   const key = decodeWith(() => EcPrivateKey.decode(der, 'der'), format);
   if (key.version.cmpn(1) !== 0) throw keyError(`${format} key has version ${key.version}, not 1`);
-  const full = own || !block ? der : EcPrivateKey.encode({ ...key, parameters: oidArcs(decodeOid(block.value)) }, 'der');
+  // A key without its own curve gets the block's, so that node:crypto can read it.
+  const full = own || !block
+    ? der
+    : EcPrivateKey.encode({ ...key, parameters: oidArcs(decodeOid(block.value)) }, 'der');
   const load = () => createPrivateKey({ key: full, format: 'der', type: 'sec1' });
   return finish(nodeKey(load, format), format);
 }
@@ -215,7 +226,8 @@ function loadPkcs1(der: Buffer): PrivateKeyInfo {
   const format = 'PKCS#1';
   const key = decodeWith(() => RsaPrivateKey.decode(der, 'der'), format);
   if (key.version.cmpn(1) > 0) throw keyError(`${format} key has unknown version ${key.version}`);
-  return finish(nodeKey(() => createPrivateKey({ key: der, format: 'der', type: 'pkcs1' }), format), format);
+  const load = () => createPrivateKey({ key: der, format: 'der', type: 'pkcs1' });
+  return finish(nodeKey(load, format), format);
 }
 
 // OpenSSL's pre-PKCS#8 encryption (RFC 1421 headers Proc-Type and DEK-Info).

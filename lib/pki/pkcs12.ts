@@ -354,7 +354,9 @@ function octets(content: Tlv): Buffer {
 }
 
 function sequence(tlv: Tlv, min: number, max: number): Tlv[] {
-  if (tlv.cls !== TagClass.universal || tlv.tag !== 16) throw new DecodeError('expected a SEQUENCE');
+  if (tlv.cls !== TagClass.universal || tlv.tag !== 16) {
+    throw new DecodeError('expected a SEQUENCE');
+  }
   const parts = children(tlv);
   if (parts.length < min || parts.length > max) {
     throw new DecodeError('SEQUENCE has the wrong number of fields');
