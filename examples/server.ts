@@ -12,7 +12,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createServer, renderTrace, type Server, type TlsSocket, type TraceRecord } from '../lib/index';
+import {
+  createServer, renderTrace, type Server, type TlsSocket, type TraceRecord,
+} from '../lib/index';
 import { certPath } from './project-root';
 
 export interface ServerProgramOptions {
@@ -46,7 +48,8 @@ const DEFAULT_HOST = '127.0.0.1';
 /** Starts the TLS listener and the HTTP server behind it; resolves once listening. */
 export function startServer(options: ServerProgramOptions = {}): Promise<RunningServer> {
   const asks = options.requestCert === true || options.requireCert === true;
-  const ca = options.ca ?? (asks && existsSync(certPath('ca.pem')) ? certPath('ca.pem') : undefined);
+  const demoCa = certPath('ca.pem');
+  const ca = options.ca ?? (asks && existsSync(demoCa) ? demoCa : undefined);
   const tls = createServer({
     cert: readFileSync(options.cert ?? certPath('server.pem')),
     key: readFileSync(options.key ?? certPath('server-key.pem')),
@@ -149,7 +152,8 @@ type LegacyCertificate = {
 function certificateLines(socket: TlsSocket): string[] {
   const peer = socket.getPeerCertificate() as LegacyCertificate;
   if (!peer.subject) {
-    const why = socket.authorizationError ? ` (authorizationError: ${socket.authorizationError})` : '';
+    const error = socket.authorizationError;
+    const why = error ? ` (authorizationError: ${error})` : '';
     return [`none: the client sent no certificate${why}`];
   }
   return [
@@ -167,13 +171,15 @@ function certificateLines(socket: TlsSocket): string[] {
 
 function certificateLine(socket: TlsSocket): string {
   const peer = socket.getPeerCertificate() as LegacyCertificate;
-  if (!peer.subject) return `none${socket.authorizationError ? ` (${socket.authorizationError})` : ''}`;
-  const verdict = socket.authorized ? 'authorized' : `not authorized (${socket.authorizationError})`;
+  const error = socket.authorizationError;
+  if (!peer.subject) return `none${error ? ` (${error})` : ''}`;
+  const verdict = socket.authorized ? 'authorized' : `not authorized (${error})`;
   return `${nameText(peer.subject)}, ${verdict}`;
 }
 
 function sessionLine(socket: TlsSocket): string {
-  return [socket.getProtocol(), socket.getCipher()?.standardName, socket.getEphemeralKeyInfo()?.name,
+  return [
+    socket.getProtocol(), socket.getCipher()?.standardName, socket.getEphemeralKeyInfo()?.name,
     `ALPN ${socket.alpnProtocol || '(none)'}`, `SNI ${socket.servername || '(none)'}`].join(', ');
 }
 
@@ -193,7 +199,8 @@ const USAGE = 'usage: tls13-server [--port N] [--host H] [--cert F --key F] [--c
   '                    [--request-cert | --require-cert] [--alpn P,Q] [--keylog F] [--trace]';
 
 /** Reads the command line; throws with a one-line message on anything it does not know. */
-export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): ServerProgramOptions {
+export function parseArgs(argv: readonly string[],
+  env: NodeJS.ProcessEnv = {}): ServerProgramOptions {
   const options: ServerProgramOptions = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -205,7 +212,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
     switch (arg) {
       case '--port': {
         const port = Number(value());
-        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port takes 0 to 65535');
+        if (!Number.isInteger(port) || port < 0 || port > 65535) {
+          throw new Error('--port takes 0 to 65535');
+        }
         options.port = port;
         break;
       }

@@ -22,7 +22,8 @@ function identity(name: string): string[] {
   return ['--cert', certFile(`${name}.pem`), '--key', certFile(`${name}-key.pem`)];
 }
 
-async function example(t: ExecutionContext, options: ServerProgramOptions): Promise<{ port: number; trace: () => string }> {
+async function example(t: ExecutionContext,
+  options: ServerProgramOptions): Promise<{ port: number; trace: () => string }> {
   const out = new PassThrough();
   let trace = '';
   out.on('data', (chunk: Buffer) => {
@@ -33,7 +34,7 @@ async function example(t: ExecutionContext, options: ServerProgramOptions): Prom
   return { port: running.port, trace: () => trace };
 }
 
-test('curl with a client certificate gets a page describing the session and the certificate', async (t) => {
+test('curl with a client certificate: a page about the session and the certificate', async (t) => {
   const { port } = await example(t, { requestCert: true, alpn: ['http/1.1'] });
   const { code, output } = await runPeer(t, 'curl', curlArgs(port, identity('client-ecdsa')));
   t.is(code, 0, output);
@@ -49,14 +50,14 @@ test('curl with a client certificate gets a page describing the session and the 
   t.regex(output, /accepted: +yes/);
 });
 
-test('curl without a client certificate, --request-cert: the page says none was sent', async (t) => {
+test('curl without a client certificate, --request-cert: the page says none came', async (t) => {
   const { port } = await example(t, { requestCert: true });
   const { code, output } = await runPeer(t, 'curl', curlArgs(port, []));
   t.is(code, 0, output);
   t.regex(output, /none: the client sent no certificate \(authorizationError: \w+\)/);
 });
 
-test('curl with an untrusted certificate, --request-cert: the page says why it was not accepted', async (t) => {
+test('curl with an untrusted certificate, --request-cert: the page says why not', async (t) => {
   const { port } = await example(t, { requestCert: true });
   const { code, output } = await runPeer(t, 'curl', curlArgs(port, identity('untrusted-client')));
   t.is(code, 0, output);
@@ -64,7 +65,7 @@ test('curl with an untrusted certificate, --request-cert: the page says why it w
   t.regex(output, /accepted: +no \(authorizationError: UNABLE_TO_GET_ISSUER_CERT_LOCALLY\)/);
 });
 
-test('curl without a client certificate, --require-cert: curl fails on certificate_required', async (t) => {
+test('curl without a client certificate, --require-cert: certificate_required', async (t) => {
   const { port, trace } = await example(t, { requireCert: true, trace: true });
   const { code, output } = await runPeer(t, 'curl', curlArgs(port, []));
   t.not(code, 0);
@@ -82,14 +83,18 @@ test('curl with an untrusted certificate, --require-cert: curl fails on unknown_
   t.regex(trace(), /server >>> alert unknown_ca/);
 });
 
-test('http.createServer behind our server answers curl, seeing an encrypted socket and the client certificate', async (t) => {
+// The handler sees what HTTP frameworks read: an encrypted socket, the peer and its certificate.
+test('http.createServer behind our server answers curl', async (t) => {
   const { server, port } = await startTestServer(t, { requestCert: true, ca: readCert('ca.pem') });
   server.removeAllListeners('secureConnection');
   const seen: Array<{ encrypted: unknown; cn: unknown; address: unknown; port: unknown }> = [];
   const web = http.createServer((req, res) => {
     const socket = req.socket as unknown as TlsSocket;
     const cn = (socket.getPeerCertificate().subject as Record<string, string> | undefined)?.CN;
-    seen.push({ encrypted: (req.socket as { encrypted?: unknown }).encrypted, cn, address: req.socket.remoteAddress, port: req.socket.remotePort });
+    seen.push({
+      encrypted: (req.socket as { encrypted?: unknown }).encrypted, cn,
+      address: req.socket.remoteAddress, port: req.socket.remotePort,
+    });
     res.end(`hello ${cn}\n`);
   });
   server.on('secureConnection', (socket: TlsSocket) => web.emit('connection', socket));
@@ -105,13 +110,14 @@ test('http.createServer behind our server answers curl, seeing an encrypted sock
   t.true(typeof seen[0].port === 'number' && seen[0].port > 0);
 });
 
-test('the command-line server: port 0 printed, trace on stderr, key log, clean exit on SIGINT', async (t) => {
+test('the command-line server: port, trace on stderr, key log, exit 0 on SIGINT', async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'tls13-example-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const keylog = path.join(dir, 'keys.txt');
   const root = path.resolve(__dirname, '..', '..');
   const program = new Peer(t, process.execPath, ['-r', 'ts-node/register/transpile-only',
-    path.join('examples', 'server.ts'), '--port', '0', '--require-cert', '--trace', '--keylog', keylog],
+    path.join('examples', 'server.ts'), '--port', '0', '--require-cert', '--trace',
+    '--keylog', keylog],
   { cwd: root, env: { ...process.env, SSLKEYLOGFILE: '' } });
   const [, port] = await program.waitFor(/listening on https:\/\/127\.0\.0\.1:(\d+)\//, 30_000);
 

@@ -14,7 +14,8 @@ function gnutlsCli(port: number, extra: readonly string[]): string[] {
     '-p', String(port), ...extra, LOOPBACK];
 }
 
-async function converse(t: ExecutionContext, port: number, extra: readonly string[]): Promise<Peer> {
+async function converse(t: ExecutionContext, port: number,
+  extra: readonly string[]): Promise<Peer> {
   const peer = new Peer(t, 'gnutls-cli', gnutlsCli(port, extra));
   await peer.waitFor(/- Handshake was completed/);
   peer.write('hello from gnutls\n');
@@ -44,7 +45,8 @@ maybe('gnutls-cli with an ECDSA client certificate the server requires', async (
     '--x509keyfile', certFile('client-ecdsa-key.pem')]);
   const socket = await secure;
   t.true(socket.authorized);
-  t.is((socket.getPeerCertificate().subject as Record<string, string>).CN, 'tls13 Demo Client (ECDSA)');
+  const subject = socket.getPeerCertificate().subject as Record<string, string>;
+  t.is(subject.CN, 'tls13 Demo Client (ECDSA)');
 });
 
 maybe('gnutls-cli without the certificate the server requires: certificate_required', async (t) => {
@@ -58,5 +60,6 @@ maybe('gnutls-cli without the certificate the server requires: certificate_requi
   peer.end();
   t.not(await peer.exit(), 0);
   t.is((await refused).code, 'ERR_TLS13_CERTIFICATE_REQUIRED');
-  t.true(records.some((r) => r.kind === 'alert' && r.direction === 'sent' && r.alert === 'certificate_required'));
+  t.true(records.some((r) =>
+    r.kind === 'alert' && r.direction === 'sent' && r.alert === 'certificate_required'));
 });

@@ -31,7 +31,8 @@ async function converse(t: ExecutionContext, port: number, extra: readonly strin
   await peer.waitFor(/Verify return code: 0 \(ok\)/);
   peer.write(`${line}\n`);
   // The server echoes each record it reads, so a long line may come back in pieces.
-  await until(() => peer.output.replace(/echo:/g, '').includes(`${line}\n`), `echo of ${line.length} bytes`);
+  const echoed = (): boolean => peer.output.replace(/echo:/g, '').includes(`${line}\n`);
+  await until(echoed, `the echo of ${line.length} bytes`);
   peer.end();
   t.is(await peer.exit(), 0, peer.output);
   return peer;
@@ -68,7 +69,9 @@ for (const [name, commonName, scheme] of clientIdentities) {
   });
 }
 
-for (const suite of ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256']) {
+const SUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
+
+for (const suite of SUITES) {
   test(`s_client with ${suite} only`, async (t) => {
     const { port, nextSecure } = await startTestServer(t);
     const secure = nextSecure();
@@ -80,7 +83,8 @@ for (const suite of ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CH
 
 /** The legacy_session_id of a hello in s_client's -msg dump (type, length, version, random). */
 function sessionIds(output: string, name: 'ClientHello' | 'ServerHello'): string[] {
-  const pattern = new RegExp(`(?:>>>|<<<) TLS 1\\.3, Handshake \\[length [0-9a-f]+\\], ${name}\\n((?:    [0-9a-f ]+\\n)+)`, 'g');
+  const header = `(?:>>>|<<<) TLS 1\\.3, Handshake \\[length [0-9a-f]+\\], ${name}\\n`;
+  const pattern = new RegExp(`${header}((?:    [0-9a-f ]+\\n)+)`, 'g');
   return [...output.matchAll(pattern)].map((m) => {
     const bytes = Buffer.from(m[1].replace(/\s+/g, ''), 'hex');
     const length = bytes[4 + 2 + 32];
@@ -88,7 +92,7 @@ function sessionIds(output: string, name: 'ClientHello' | 'ServerHello'): string
   });
 }
 
-test('s_client -groups X25519:P-256 against a P-256 server: HelloRetryRequest, session id echoed', async (t) => {
+test('s_client -groups X25519:P-256, server P-256: HelloRetryRequest, id echoed', async (t) => {
   const { port, nextSecure, records } = await startTestServer(t, { ecdhCurve: 'P-256' });
   const secure = nextSecure();
   const peer = await converse(t, port, ['-groups', 'X25519:P-256', '-msg']);
@@ -147,8 +151,9 @@ test('s_client -sess_out: tickets arrive and the session file is written', async
   const { port, records } = await startTestServer(t, { ticketCount: 2 });
   const peer = new Peer(t, 'openssl', sClient(port, ['-sess_out', file]));
   // s_client writes the file when a ticket arrives (its stdout is buffered until it exits).
-  await until(() => existsSync(file) && /-----END SSL SESSION PARAMETERS-----/.test(readFileSync(file, 'latin1')),
-    'the session file');
+  const written = (): boolean =>
+    existsSync(file) && /-----END SSL SESSION PARAMETERS-----/.test(readFileSync(file, 'latin1'));
+  await until(written, 'the session file');
   peer.end();
   t.is(await peer.exit(), 0);
   t.is(messages(records, 'sent', 'NewSessionTicket').length, 2);
@@ -183,7 +188,8 @@ const refusals: Array<[string, string[], number, string, RegExp]> = [
   ['no certificate where one is required', [], 116, 'ERR_TLS13_CERTIFICATE_REQUIRED',
     /alert certificate required/],
   ['an untrusted certificate', ['-cert', certFile('untrusted-client.pem'),
-    '-key', certFile('untrusted-client-key.pem')], 48, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', /alert unknown ca/],
+    '-key', certFile('untrusted-client-key.pem')], 48, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    /alert unknown ca/],
   ['an expired certificate', identity('expired-client'), 45, 'CERT_HAS_EXPIRED',
     /alert certificate expired/],
 ];
@@ -203,7 +209,7 @@ for (const [what, extra, alert, code, text] of refusals) {
   });
 }
 
-test('s_client -alpn h2 against a server that serves only http/1.1: no_application_protocol (120)', async (t) => {
+test('s_client -alpn h2, server http/1.1 only: no_application_protocol (120)', async (t) => {
   const { port, nextClientError } = await startTestServer(t, { ALPNProtocols: ['http/1.1'] });
   const refused = nextClientError();
   const peer = new Peer(t, 'openssl', sClient(port, ['-alpn', 'h2']));
@@ -232,11 +238,14 @@ test('two identities: the server signs with the one whose scheme s_client accept
   const peer = await converse(t, port, ['-sigalgs', 'RSA-PSS+SHA256']);
   t.regex(peer.output, /Peer signature type: RSA-PSS/);
   t.is((await secure).signatureSchemes.local, 'rsa_pss_rsae_sha256');
-  t.true(records.some((r) => r.kind === 'decision' && r.topic === 'certificate' && /RSA-2048/.test(r.choice)));
+  t.true(records.some((r) =>
+    r.kind === 'decision' && r.topic === 'certificate' && /RSA-2048/.test(r.choice)));
 });
 
 test('SNICallback picks the Ed25519 identity for localhost', async (t) => {
-  const ed25519 = createSecureContext({ cert: readCert('server-ed25519.pem'), key: readCert('server-ed25519-key.pem') });
+  const ed25519 = createSecureContext({
+    cert: readCert('server-ed25519.pem'), key: readCert('server-ed25519-key.pem'),
+  });
   const names: string[] = [];
   const { port, nextSecure } = await startTestServer(t, {
     SNICallback: (name, callback) => {
@@ -251,7 +260,7 @@ test('SNICallback picks the Ed25519 identity for localhost', async (t) => {
   t.is((await secure).signatureSchemes.local, 'ed25519');
 });
 
-test('s_client -groups P-384 against the default server: a secp384r1 share is used at once', async (t) => {
+test('s_client -groups P-384 against the default server: its share is used at once', async (t) => {
   const { port, nextSecure, records } = await startTestServer(t);
   const secure = nextSecure();
   await converse(t, port, ['-groups', 'P-384']);

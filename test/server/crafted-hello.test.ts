@@ -2,7 +2,7 @@
 // its alert on the wire (one plaintext alert record, then the end), a tlsClientError with a
 // stable code, and the server goes on to complete the next, good handshake.
 
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import test, { type ExecutionContext } from 'ava';
@@ -24,20 +24,30 @@ interface HelloParts {
   extra?: ext.Extension[];
 }
 
+/** The last `length` bytes of the SubjectPublicKeyInfo: the raw point. */
+function rawPublicKey(key: KeyObject, length: number): Buffer {
+  return key.export({ format: 'der', type: 'spki' }).subarray(-length);
+}
+
 function x25519Share(): { group: number; keyExchange: Buffer } {
   const { publicKey } = generateKeyPairSync('x25519');
-  return { group: NamedGroup.x25519, keyExchange: publicKey.export({ format: 'der', type: 'spki' }).subarray(-32) };
+  return { group: NamedGroup.x25519, keyExchange: rawPublicKey(publicKey, 32) };
 }
 
 /** A ClientHello handshake message (header included) that our server would accept as it is. */
 function clientHello(parts: HelloParts = {}): Buffer {
   const versions = parts.versions === undefined ? [ProtocolVersion.TLS1_3] : parts.versions;
   const extensions: ext.Extension[] = [
-    { type: E.supported_groups, data: ext.namedGroupList.encode(parts.groups ?? [NamedGroup.x25519]) },
-    { type: E.signature_algorithms, data: ext.signatureSchemeList.encode([SignatureScheme.ecdsa_secp256r1_sha256]) },
+    { type: E.supported_groups,
+      data: ext.namedGroupList.encode(parts.groups ?? [NamedGroup.x25519]) },
+    { type: E.signature_algorithms,
+      data: ext.signatureSchemeList.encode([SignatureScheme.ecdsa_secp256r1_sha256]) },
     { type: E.key_share, data: ext.keyShareClientHello.encode(parts.shares ?? [x25519Share()]) },
   ];
-  if (versions) extensions.push({ type: E.supported_versions, data: ext.supportedVersionsList.encode(versions) });
+  if (versions) {
+    const data = ext.supportedVersionsList.encode(versions);
+    extensions.push({ type: E.supported_versions, data });
+  }
   extensions.push(...(parts.extra ?? []));
   return encodeClientHello({
     legacyVersion: ProtocolVersion.TLS1_2,
@@ -50,12 +60,14 @@ function clientHello(parts: HelloParts = {}): Buffer {
 }
 
 function handshakeRecord(message: Buffer): Buffer {
-  const header = Buffer.of(ContentType.handshake, 0x03, 0x01, message.length >> 8, message.length & 0xff);
+  const header = Buffer.of(ContentType.handshake, 0x03, 0x01, 0, 0);
+  header.writeUInt16BE(message.length, 3);
   return Buffer.concat([header, message]);
 }
 
 /** Writes `bytes` and gathers what comes back until the server ends the connection. */
-function exchange(port: number, bytes: Buffer, enough?: (received: Buffer) => boolean): Promise<Buffer> {
+function exchange(port: number, bytes: Buffer,
+  enough?: (received: Buffer) => boolean): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: LOOPBACK, port });
     const chunks: Buffer[] = [];
@@ -82,7 +94,8 @@ function exchange(port: number, bytes: Buffer, enough?: (received: Buffer) => bo
 async function goodHandshake(t: ExecutionContext, server: TestServer): Promise<void> {
   const secure = server.nextSecure();
   const client = tls.connect({
-    host: LOOPBACK, port: server.port, servername: 'localhost', ca: readCert('ca.pem'), minVersion: 'TLSv1.3',
+    host: LOOPBACK, port: server.port, servername: 'localhost', ca: readCert('ca.pem'),
+    minVersion: 'TLSv1.3',
   });
   t.teardown(() => client.destroy());
   await new Promise<void>((resolve, reject) => {
@@ -93,7 +106,8 @@ async function goodHandshake(t: ExecutionContext, server: TestServer): Promise<v
 }
 
 const cases: Array<[string, () => Buffer, keyof typeof AlertDescription, string]> = [
-  ['no supported_versions', () => clientHello({ versions: null }), 'protocol_version', 'ERR_TLS13_PROTOCOL_VERSION'],
+  ['no supported_versions', () => clientHello({ versions: null }),
+    'protocol_version', 'ERR_TLS13_PROTOCOL_VERSION'],
   ['only TLS 1.2 in supported_versions', () => clientHello({ versions: [ProtocolVersion.TLS1_2] }),
     'protocol_version', 'ERR_TLS13_PROTOCOL_VERSION'],
   ['supported_groups twice', () => clientHello({
@@ -111,17 +125,23 @@ const cases: Array<[string, () => Buffer, keyof typeof AlertDescription, string]
   }, 'decode_error', 'ERR_TLS13_DECODE_ERROR'],
 ];
 
+/** The bytes of a fatal alert in a plaintext TLS 1.2-versioned record. */
+function alertRecord(alert: keyof typeof AlertDescription): number[] {
+  return [ContentType.alert, 0x03, 0x03, 0x00, 0x02, 2, AlertDescription[alert]];
+}
+
 for (const [what, hello, alert, code] of cases) {
   test(`a ClientHello with ${what}: ${alert} (${AlertDescription[alert]})`, async (t) => {
     const server = await startTestServer(t);
     const refused = server.nextClientError();
     const received = await exchange(server.port, handshakeRecord(hello()));
     // One fatal alert in a plaintext record, then the end of the connection.
-    t.deepEqual([...received], [ContentType.alert, 0x03, 0x03, 0x00, 0x02, 2, AlertDescription[alert]]);
+    t.deepEqual([...received], alertRecord(alert));
     const error = await refused;
     t.is(error.code, code);
     t.is(server.clientErrors.length, 1);
-    t.true(server.records.some((r) => r.kind === 'alert' && r.direction === 'sent' && r.alert === alert));
+    t.true(server.records.some((r) =>
+      r.kind === 'alert' && r.direction === 'sent' && r.alert === alert));
     await goodHandshake(t, server);
   });
 }
@@ -138,9 +158,10 @@ function recordTypes(bytes: Buffer): number[] {
   return types;
 }
 
-test('a ClientHello with a session id gets the dummy ChangeCipherSpec after ServerHello', async (t) => {
+test('a ClientHello with a session id: the dummy ChangeCipherSpec after ServerHello', async (t) => {
   const server = await startTestServer(t);
-  const received = await exchange(server.port, handshakeRecord(clientHello({ sessionId: randomBytes(32) })),
+  const hello = handshakeRecord(clientHello({ sessionId: randomBytes(32) }));
+  const received = await exchange(server.port, hello,
     (bytes) => recordTypes(bytes).length >= 3);
   t.deepEqual(recordTypes(received).slice(0, 3),
     [ContentType.handshake, ContentType.change_cipher_spec, ContentType.application_data]);
@@ -148,9 +169,11 @@ test('a ClientHello with a session id gets the dummy ChangeCipherSpec after Serv
 
 test('a ClientHello without a session id gets no ChangeCipherSpec', async (t) => {
   const server = await startTestServer(t);
-  const received = await exchange(server.port, handshakeRecord(clientHello({ sessionId: Buffer.alloc(0) })),
+  const hello = handshakeRecord(clientHello({ sessionId: Buffer.alloc(0) }));
+  const received = await exchange(server.port, hello,
     (bytes) => recordTypes(bytes).length >= 2);
-  t.deepEqual(recordTypes(received).slice(0, 2), [ContentType.handshake, ContentType.application_data]);
+  t.deepEqual(recordTypes(received).slice(0, 2),
+    [ContentType.handshake, ContentType.application_data]);
 });
 
 test('five bad ClientHellos in a row, then a good handshake', async (t) => {
@@ -196,7 +219,7 @@ async function retried(server: TestServer, sessionId: Buffer, random = randomByt
   return { socket, received: () => received, closed };
 }
 
-test('HelloRetryRequest on the wire: special random, session id echoed, the group asked for', async (t) => {
+test('HelloRetryRequest on the wire: its random, session id echoed, group asked for', async (t) => {
   const server = await startTestServer(t, { ecdhCurve: 'P-256' });
   const sessionId = randomBytes(32);
   const { socket, received } = await retried(server, sessionId);
@@ -210,7 +233,8 @@ test('HelloRetryRequest on the wire: special random, session id echoed, the grou
     'cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c');
   t.deepEqual(body.subarray(35, 35 + body[34]), sessionId);
   t.is(changeCipherSpec.type, ContentType.change_cipher_spec);
-  t.true(retry.fragment.includes(Buffer.of(0x00, E.key_share, 0x00, 0x02, 0x00, NamedGroup.secp256r1)));
+  const keyShare = Buffer.of(0x00, E.key_share, 0x00, 0x02, 0x00, NamedGroup.secp256r1);
+  t.true(retry.fragment.includes(keyShare));
 });
 
 test('a second ClientHello with another session id: illegal_parameter', async (t) => {
@@ -220,13 +244,12 @@ test('a second ClientHello with another session id: illegal_parameter', async (t
   t.teardown(() => socket.destroy());
   const before = received().length;
   const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const share = { group: NamedGroup.secp256r1, keyExchange: publicKey.export({ format: 'der', type: 'spki' }).subarray(-65) };
+  const share = { group: NamedGroup.secp256r1, keyExchange: rawPublicKey(publicKey, 65) };
   socket.write(handshakeRecord(clientHello({
     groups: [NamedGroup.x25519, NamedGroup.secp256r1], shares: [share], sessionId: randomBytes(32),
   })));
   await closed;
-  t.deepEqual([...received().subarray(before)],
-    [ContentType.alert, 0x03, 0x03, 0x00, 0x02, 2, AlertDescription.illegal_parameter]);
+  t.deepEqual([...received().subarray(before)], alertRecord('illegal_parameter'));
   t.is((await refused).code, 'ERR_TLS13_ILLEGAL_PARAMETER');
   await goodHandshake(t, server);
 });

@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import type { ExecutionContext } from 'ava';
-import { createServer, type Server, type ServerOptions, type TlsSocket, type TraceRecord } from '../../lib/index';
+import {
+  createServer, type Server, type ServerOptions, type TlsSocket, type TraceRecord,
+} from '../../lib/index';
 
 export const LOOPBACK = '127.0.0.1';
 
@@ -114,8 +116,12 @@ export class Peer {
       });
     });
     t.teardown(() => {
-      if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+      if (this.running) this.child.kill('SIGKILL');
     });
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
   }
 
   get output(): string {
@@ -128,10 +134,11 @@ export class Peer {
     for (;;) {
       const match = this.#output.match(pattern);
       if (match) return match;
-      const running = this.child.exitCode === null && this.child.signalCode === null;
+      const running = this.running;
       const left = deadline - Date.now();
       if (!running || left <= 0) {
-        throw new Error(`peer output never matched ${pattern} (${running ? 'timeout' : 'exited'}):\n${this.#output}`);
+        const why = running ? 'timeout' : 'exited';
+        throw new Error(`peer output never matched ${pattern} (${why}):\n${this.#output}`);
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 250));

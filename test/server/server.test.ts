@@ -35,7 +35,9 @@ function duplexPair(split: Split): [Duplex, Duplex] {
 
 async function roundTrip(split: Split, serverOptions: Partial<ServerOptions>,
   clientOptions: Record<string, unknown>): Promise<{ server: TlsSocket; reply: string }> {
-  const server = createServer({ cert: readCert('server.pem'), key: readCert('server-key.pem'), ...serverOptions });
+  const server = createServer({
+    cert: readCert('server.pem'), key: readCert('server-key.pem'), ...serverOptions,
+  });
   const secure = new Promise<TlsSocket>((resolve, reject) => {
     server.once('secureConnection', resolve);
     server.once('tlsClientError', reject);
@@ -45,7 +47,9 @@ async function roundTrip(split: Split, serverOptions: Partial<ServerOptions>,
   });
   const [serverEnd, clientEnd] = duplexPair(split);
   server.emit('connection', serverEnd);
-  const client = connect({ socket: clientEnd, host: 'localhost', ca: readCert('ca.pem'), ...clientOptions });
+  const client = connect({
+    socket: clientEnd, host: 'localhost', ca: readCert('ca.pem'), ...clientOptions,
+  });
   const reply = await new Promise<string>((resolve, reject) => {
     let got = '';
     client.on('secureConnect', () => client.write('ping'));
@@ -77,22 +81,27 @@ for (const [name, split] of splits) {
       { cert: readCert('client-ed25519.pem'), key: readCert('client-ed25519-key.pem') });
     t.is(reply, 'echo:ping');
     t.true(server.authorized);
-    t.is((server.getPeerCertificate().subject as Record<string, string>).CN, 'tls13 Demo Client (Ed25519)');
+    const subject = server.getPeerCertificate().subject as Record<string, string>;
+    t.is(subject.CN, 'tls13 Demo Client (Ed25519)');
   });
 }
 
-test('requestCert without rejectUnauthorized: no certificate is not authorized, and says why', async (t) => {
-  const { server, reply } = await roundTrip(() => 4096, { requestCert: true, rejectUnauthorized: false,
-    ca: readCert('ca.pem') }, {});
+const ASK_ONLY: Partial<ServerOptions> = {
+  requestCert: true, rejectUnauthorized: false, ca: readCert('ca.pem'),
+};
+
+test('requestCert without rejectUnauthorized: no certificate, not authorized', async (t) => {
+  const { server, reply } = await roundTrip(() => 4096, ASK_ONLY, {});
   t.is(reply, 'echo:ping');
   t.false(server.authorized);
   t.is(typeof server.authorizationError, 'string');
   t.deepEqual(server.getPeerCertificate(), {});
 });
 
-test('requestCert without rejectUnauthorized: an expired certificate is kept with its error', async (t) => {
-  const { server, reply } = await roundTrip(() => 4096, { requestCert: true, rejectUnauthorized: false,
-    ca: readCert('ca.pem') }, { cert: readCert('expired-client.pem'), key: readCert('expired-client-key.pem') });
+test('requestCert without rejectUnauthorized: an expired certificate and its error', async (t) => {
+  const { server, reply } = await roundTrip(() => 4096, ASK_ONLY, {
+    cert: readCert('expired-client.pem'), key: readCert('expired-client-key.pem'),
+  });
   t.is(reply, 'echo:ping');
   t.false(server.authorized);
   t.is(server.authorizationError, 'CERT_HAS_EXPIRED');
