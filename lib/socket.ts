@@ -12,7 +12,6 @@ import { TlsError } from './errors';
 import type { EstablishedSession, HandshakeDriver, HandshakeIo } from './handshake/session';
 import type { NewSessionTicket } from './messages/post-handshake';
 import type { Certificate } from './pki/certificate';
-import { MAX_PENDING_WRITES } from './record/limits';
 import { Tracer, traceWriter, type Role } from './trace/trace';
 
 export interface SocketOptions {

@@ -14,14 +14,25 @@
 // client can see what was offered, what was chosen and why.
 
 import type { KeyShare } from '../crypto/provider';
-import { EarlySecret, type HandshakeSecret, type MasterSecret, verifyData } from '../crypto/key-schedule';
-import { groupByCode, type Group } from '../crypto/groups';
+import {
+  EarlySecret,
+  type HandshakeSecret,
+  type MasterSecret,
+  verifyData,
+} from '../crypto/key-schedule';
+import type { Group } from '../crypto/groups';
 import type { Scheme } from '../crypto/schemes';
-import { suiteByCode, type Suite } from '../crypto/suites';
+import type { Suite } from '../crypto/suites';
 import { TlsProtocolError } from '../errors';
 import {
-  decodeCertificate, decodeCertificateVerify, decodeFinished, encodeCertificate,
-  encodeCertificateRequest, encodeCertificateVerify, encodeEncryptedExtensions, encodeFinished,
+  decodeCertificate,
+  decodeCertificateVerify,
+  decodeFinished,
+  encodeCertificate,
+  encodeCertificateRequest,
+  encodeCertificateVerify,
+  encodeEncryptedExtensions,
+  encodeFinished,
 } from '../messages/authentication';
 import * as ext from '../messages/extensions';
 import type { HandshakeMessage } from '../messages/handshake';
@@ -29,15 +40,26 @@ import { decodeClientHello, encodeServerHello, type ClientHello } from '../messa
 import { encodeNewSessionTicket } from '../messages/post-handshake';
 import { parseCertificate, type Certificate } from '../pki/certificate';
 import {
-  CipherSuite, ExtensionType as E, HandshakeType, HELLO_RETRY_REQUEST_RANDOM, NamedGroup,
-  ProtocolVersion, SignatureScheme, nameOf,
+  CipherSuite,
+  ExtensionType as E,
+  HandshakeType,
+  HELLO_RETRY_REQUEST_RANDOM,
+  NamedGroup,
+  ProtocolVersion,
+  SignatureScheme,
+  nameOf,
 } from '../protocol/registry';
 import {
-  chooseScheme, describeKey, schemeNames, signCertificateVerify, verifyCertificateVerify,
-  verifyPeerChain, type LocalIdentity, type PeerVerification,
+  schemeNames,
+  signCertificateVerify,
+  verifyCertificateVerify,
+  verifyPeerChain,
+  type LocalIdentity,
+  type PeerVerification,
 } from './certificate-auth';
 import { checkExtensions, checkPreSharedKeyLast } from './extension-rules';
-import type { EstablishedSession, HandshakeDriver, HandshakeIo } from './session';
+import { chooseAlpn, chooseGroup, chooseIdentity, chooseSuite } from './negotiation';
+import type { HandshakeDriver, HandshakeIo } from './session';
 import { Transcript } from './transcript';
 
 /** The longest client chain we parse. */
@@ -60,7 +82,8 @@ export interface ServerHandshakeConfig {
   time?: Date;
 }
 
-type Expect = 'ClientHello' | 'ClientHelloRetry' | 'Certificate' | 'CertificateVerify' | 'Finished' | 'Done';
+type Expect =
+  'ClientHello' | 'ClientHelloRetry' | 'Certificate' | 'CertificateVerify' | 'Finished' | 'Done';
 
 interface Negotiated {
   suite: Suite;
@@ -89,7 +112,11 @@ export class ServerHandshake implements HandshakeDriver {
   #application: { client: Buffer; server: Buffer; exporter: Buffer } | undefined;
   #clientRandom: Buffer | undefined;
   #peerChain: Certificate[] = [];
-  #verification: PeerVerification = { authorized: false, authorizationError: undefined, verifiedChain: undefined };
+  #verification: PeerVerification = {
+    authorized: false,
+    authorizationError: undefined,
+    verifiedChain: undefined,
+  };
   #peerScheme: Scheme | undefined;
 
   /** Called with the client random as soon as it is known, for key log lines. */
@@ -127,8 +154,10 @@ export class ServerHandshake implements HandshakeDriver {
 
   #require(message: HandshakeMessage, type: number): void {
     if (message.type !== type) {
-      throw new TlsProtocolError('unexpected_message',
-        `peer sent ${nameOf(HandshakeType, message.type)} where ${nameOf(HandshakeType, type)} was expected`);
+      throw new TlsProtocolError(
+        'unexpected_message',
+        `peer sent ${nameOf(HandshakeType, message.type)} where ${nameOf(HandshakeType, type)} was expected`,
+      );
     }
   }
 
@@ -140,7 +169,10 @@ export class ServerHandshake implements HandshakeDriver {
     this.#traceClientHello(hello, extensions, retry);
 
     const versions = extensions.get(E.supported_versions);
-    if (!versions || !ext.supportedVersionsList.decode(versions.data).includes(ProtocolVersion.TLS1_3)) {
+    if (
+      !versions ||
+      !ext.supportedVersionsList.decode(versions.data).includes(ProtocolVersion.TLS1_3)
+    ) {
       throw new TlsProtocolError('protocol_version', 'peer does not speak TLS 1.3');
     }
 
@@ -158,17 +190,30 @@ export class ServerHandshake implements HandshakeDriver {
     const servername = this.#serverName(extensions);
     const pick = servername ? this.#config.selectIdentities?.(servername) : undefined;
     const proceed = (identities: LocalIdentity[] | undefined): void | Promise<void> =>
-      this.#negotiate(message, hello, extensions, servername, identities ?? this.#config.identities);
+      this.#negotiate(
+        message,
+        hello,
+        extensions,
+        servername,
+        identities ?? this.#config.identities,
+      );
     if (pick instanceof Promise) return pick.then(proceed);
     return proceed(pick);
   }
 
-  #negotiate(message: HandshakeMessage, hello: ClientHello, extensions: Map<number, ext.Extension>,
-    servername: string | false, identities: LocalIdentity[]): void | Promise<void> {
-    const suite = this.#chooseSuite(hello);
-    const { group, share } = this.#chooseGroup(extensions);
-    const { identity, scheme } = this.#chooseIdentity(extensions, identities);
-    const alpn = this.#chooseAlpn(extensions);
+  #negotiate(
+    message: HandshakeMessage,
+    hello: ClientHello,
+    extensions: Map<number, ext.Extension>,
+    servername: string | false,
+    identities: LocalIdentity[],
+  ): void | Promise<void> {
+    const c = this.#config;
+    const tracer = this.#io.tracer;
+    const suite = this.#retrySuite ?? chooseSuite(c.suites, hello.cipherSuites, tracer);
+    const { group, share } = chooseGroup(c.groups, extensions, this.#retryGroup, tracer);
+    const { identity, scheme } = chooseIdentity(identities, c.schemes, extensions, tracer);
+    const alpn = chooseAlpn(c.alpnProtocols, extensions, tracer);
 
     if (!share) {
       return this.#sendHelloRetryRequest(message, hello, suite, group);
@@ -185,45 +230,68 @@ export class ServerHandshake implements HandshakeDriver {
     this.#sendFinished();
   }
 
-  #traceClientHello(hello: ClientHello, extensions: Map<number, ext.Extension>, retry: boolean): void {
-    this.#io.tracer.message('received', retry ? 'ClientHello (after HelloRetryRequest)' : 'ClientHello', () => {
-      const read = <T>(type: number, decode: (d: Buffer) => T): T | string => {
-        const e = extensions.get(type);
-        if (!e) return '(none)';
-        try {
-          return decode(e.data);
-        } catch {
-          return '(malformed)';
-        }
-      };
-      return {
-        cipher_suites: hello.cipherSuites.map((c) => nameOf(CipherSuite, c)),
-        supported_versions: read(E.supported_versions, (d) =>
-          ext.supportedVersionsList.decode(d).map((v) => `0x${v.toString(16)}`)),
-        server_name: read(E.server_name, (d) => ext.serverNameList.decode(d)),
-        supported_groups: read(E.supported_groups, (d) =>
-          ext.namedGroupList.decode(d).map((g) => nameOf(NamedGroup, g))),
-        key_share: read(E.key_share, (d) =>
-          ext.keyShareClientHello.decode(d).map((s) => nameOf(NamedGroup, s.group))),
-        signature_algorithms: read(E.signature_algorithms, (d) =>
-          schemeNames(ext.signatureSchemeList.decode(d))),
-        alpn: read(E.application_layer_protocol_negotiation, (d) => ext.protocolNameList.decode(d)),
-        legacy_session_id: `${hello.legacySessionId.length} bytes`,
-        extensions: hello.extensions.map((e) => nameOf(E, e.type)),
-      };
-    });
+  #traceClientHello(
+    hello: ClientHello,
+    extensions: Map<number, ext.Extension>,
+    retry: boolean,
+  ): void {
+    this.#io.tracer.message(
+      'received',
+      retry ? 'ClientHello (after HelloRetryRequest)' : 'ClientHello',
+      () => {
+        const read = <T>(type: number, decode: (d: Buffer) => T): T | string => {
+          const e = extensions.get(type);
+          if (!e) return '(none)';
+          try {
+            return decode(e.data);
+          } catch {
+            return '(malformed)';
+          }
+        };
+        return {
+          cipher_suites: hello.cipherSuites.map((c) => nameOf(CipherSuite, c)),
+          supported_versions: read(E.supported_versions, (d) =>
+            ext.supportedVersionsList.decode(d).map((v) => `0x${v.toString(16)}`),
+          ),
+          server_name: read(E.server_name, (d) => ext.serverNameList.decode(d)),
+          supported_groups: read(E.supported_groups, (d) =>
+            ext.namedGroupList.decode(d).map((g) => nameOf(NamedGroup, g)),
+          ),
+          key_share: read(E.key_share, (d) =>
+            ext.keyShareClientHello.decode(d).map((s) => nameOf(NamedGroup, s.group)),
+          ),
+          signature_algorithms: read(E.signature_algorithms, (d) =>
+            schemeNames(ext.signatureSchemeList.decode(d)),
+          ),
+          alpn: read(E.application_layer_protocol_negotiation, (d) =>
+            ext.protocolNameList.decode(d),
+          ),
+          legacy_session_id: `${hello.legacySessionId.length} bytes`,
+          extensions: hello.extensions.map((e) => nameOf(E, e.type)),
+        };
+      },
+    );
   }
 
   // RFC 8446, Section 4.1.2: the second ClientHello repeats the first but for key_share,
   // cookie, early_data and padding.
   #checkSecondClientHello(hello: ClientHello): void {
     const first = this.#firstHello as ClientHello;
-    if (!hello.random.equals(first.random) || !hello.legacySessionId.equals(first.legacySessionId)) {
-      throw new TlsProtocolError('illegal_parameter', 'peer changed random or session id after HelloRetryRequest');
+    if (
+      !hello.random.equals(first.random) ||
+      !hello.legacySessionId.equals(first.legacySessionId)
+    ) {
+      throw new TlsProtocolError(
+        'illegal_parameter',
+        'peer changed random or session id after HelloRetryRequest',
+      );
     }
     const suite = this.#retrySuite as Suite;
     if (!hello.cipherSuites.includes(suite.code)) {
-      throw new TlsProtocolError('illegal_parameter', `peer dropped ${suite.name} after HelloRetryRequest`);
+      throw new TlsProtocolError(
+        'illegal_parameter',
+        `peer dropped ${suite.name} after HelloRetryRequest`,
+      );
     }
   }
 
@@ -234,120 +302,17 @@ export class ServerHandshake implements HandshakeDriver {
     return names[0] ?? false;
   }
 
-  #chooseSuite(hello: ClientHello): Suite {
-    if (this.#retrySuite) return this.#retrySuite;
-    const suite = this.#config.suites.find((s) => hello.cipherSuites.includes(s.code));
-    if (!suite) {
-      throw new TlsProtocolError('handshake_failure',
-        `peer offers none of our cipher suites (${this.#config.suites.map((s) => s.name).join(', ')})`);
-    }
-    this.#io.tracer.decision('cipher suite', suite.name, 'our most preferred suite that the client offers');
-    return suite;
-  }
-
-  /** A group with a usable key share, or the group to ask for in a HelloRetryRequest. */
-  #chooseGroup(extensions: Map<number, ext.Extension>): { group: Group; share?: Buffer } {
-    const groupsExt = extensions.get(E.supported_groups);
-    const sharesExt = extensions.get(E.key_share);
-    if (!groupsExt || !sharesExt) {
-      throw new TlsProtocolError('missing_extension', 'peer ClientHello lacks supported_groups or key_share');
-    }
-    const offered = ext.namedGroupList.decode(groupsExt.data);
-    const shares = ext.keyShareClientHello.decode(sharesExt.data);
-
-    const seen = new Set<number>();
-    for (const share of shares) {
-      if (!offered.includes(share.group)) {
-        throw new TlsProtocolError('illegal_parameter',
-          `peer sent a key share for ${nameOf(NamedGroup, share.group)}, which is not in its supported_groups`);
-      }
-      if (seen.has(share.group)) {
-        throw new TlsProtocolError('illegal_parameter', `peer sent two key shares for ${nameOf(NamedGroup, share.group)}`);
-      }
-      seen.add(share.group);
-    }
-
-    if (this.#retryGroup) {
-      const share = shares.find((s) => s.group === this.#retryGroup?.code);
-      if (!share || shares.length !== 1) {
-        throw new TlsProtocolError('illegal_parameter',
-          `peer did not send exactly one key share for ${this.#retryGroup.name} after HelloRetryRequest`);
-      }
-      return { group: this.#retryGroup, share: share.keyExchange };
-    }
-
-    // A share the client already sent avoids a round trip; take the first we support.
-    for (const share of shares) {
-      const group = this.#config.groups.find((g) => g.code === share.group);
-      if (group) {
-        this.#io.tracer.decision('group', group.name, 'the client sent a key share for it and we support it');
-        return { group, share: share.keyExchange };
-      }
-    }
-    const group = this.#config.groups.find((g) => offered.includes(g.code));
-    if (!group) {
-      throw new TlsProtocolError('handshake_failure',
-        `peer supports none of our groups (${this.#config.groups.map((g) => g.name).join(', ')})`);
-    }
-    this.#io.tracer.decision('group', group.name,
-      'no key share the client sent is for a group we support; asking for this one by HelloRetryRequest');
-    return { group };
-  }
-
-  /** The first identity whose key can sign with a scheme the client accepts. */
-  #chooseIdentity(extensions: Map<number, ext.Extension>,
-    identities: LocalIdentity[]): { identity: LocalIdentity; scheme: Scheme } {
-    const sigExt = extensions.get(E.signature_algorithms);
-    if (!sigExt) {
-      throw new TlsProtocolError('missing_extension', 'peer ClientHello has no signature_algorithms');
-    }
-    const accepted = ext.signatureSchemeList.decode(sigExt.data);
-    const certExt = extensions.get(E.signature_algorithms_cert);
-    const acceptedInCerts = certExt ? ext.signatureSchemeList.decode(certExt.data) : accepted;
-
-    let fallback: { identity: LocalIdentity; scheme: Scheme } | undefined;
-    for (const identity of identities) {
-      const scheme = chooseScheme(identity.key, this.#config.schemes, accepted);
-      if (!scheme) continue;
-      const chainOk = identity.chain.every((c) =>
-        c.signatureAlgorithm === undefined || acceptedInCerts.includes(SignatureScheme[
-          c.signatureAlgorithm as keyof typeof SignatureScheme] ?? -1));
-      if (chainOk) {
-        this.#traceIdentity(identity, scheme, 'its key signs with a scheme the client accepts');
-        return { identity, scheme };
-      }
-      fallback ??= { identity, scheme };
-    }
-    if (fallback) {
-      this.#traceIdentity(fallback.identity, fallback.scheme,
-        'the client accepts its key but not every signature in its chain; sending it anyway');
-      return fallback;
-    }
-    throw new TlsProtocolError('handshake_failure',
-      `peer accepts none of the signature schemes our keys can make (it offers ${schemeNames(accepted).join(', ')})`);
-  }
-
-  #traceIdentity(identity: LocalIdentity, scheme: Scheme, reason: string): void {
-    this.#io.tracer.decision('certificate', `${identity.chain[0].subjectText} (${describeKey(identity.key)})`, reason);
-    this.#io.tracer.decision('signature scheme', scheme.name, 'our first preference that the client accepts');
-  }
-
-  #chooseAlpn(extensions: Map<number, ext.Extension>): string | false {
-    const alpnExt = extensions.get(E.application_layer_protocol_negotiation);
-    if (!alpnExt || this.#config.alpnProtocols.length === 0) return false;
-    const offered = ext.protocolNameList.decode(alpnExt.data);
-    const chosen = this.#config.alpnProtocols.find((p) => offered.includes(p));
-    if (!chosen) {
-      throw new TlsProtocolError('no_application_protocol',
-        `peer offers ALPN ${offered.join(', ')}, none of which we serve (${this.#config.alpnProtocols.join(', ')})`);
-    }
-    this.#io.tracer.decision('ALPN', chosen, 'our first protocol that the client offers');
-    return chosen;
-  }
-
-  #sendHelloRetryRequest(message: HandshakeMessage, hello: ClientHello, suite: Suite, group: Group): void {
+  #sendHelloRetryRequest(
+    message: HandshakeMessage,
+    hello: ClientHello,
+    suite: Suite,
+    group: Group,
+  ): void {
     if (this.#expect === 'ClientHelloRetry') {
-      throw new TlsProtocolError('illegal_parameter', 'peer second ClientHello still lacks a usable key share');
+      throw new TlsProtocolError(
+        'illegal_parameter',
+        'peer second ClientHello still lacks a usable key share',
+      );
     }
     this.#retryGroup = group;
     this.#retrySuite = suite;
@@ -360,12 +325,16 @@ export class ServerHandshake implements HandshakeDriver {
       cipherSuite: suite.code,
       legacyCompressionMethod: 0,
       extensions: [
-        { type: E.supported_versions, data: ext.supportedVersionSelected.encode(ProtocolVersion.TLS1_3) },
+        {
+          type: E.supported_versions,
+          data: ext.supportedVersionSelected.encode(ProtocolVersion.TLS1_3),
+        },
         { type: E.key_share, data: ext.keyShareHelloRetryRequest.encode(group.code) },
       ],
     });
     this.#io.tracer.message('sent', 'HelloRetryRequest', () => ({
-      cipher_suite: suite.name, selected_group: group.name,
+      cipher_suite: suite.name,
+      selected_group: group.name,
       legacy_session_id_echo: `${hello.legacySessionId.length} bytes`,
     }));
     this.#transcript.add(raw);
@@ -388,8 +357,10 @@ export class ServerHandshake implements HandshakeDriver {
     try {
       sharedSecret = share.deriveSecret(n.peerShare);
     } catch (error) {
-      throw new TlsProtocolError('illegal_parameter',
-        `peer sent an invalid ${n.group.name} key share: ${(error as Error).message}`);
+      throw new TlsProtocolError(
+        'illegal_parameter',
+        `peer sent an invalid ${n.group.name} key share: ${(error as Error).message}`,
+      );
     }
     const raw = encodeServerHello({
       legacyVersion: ProtocolVersion.TLS1_2,
@@ -398,12 +369,22 @@ export class ServerHandshake implements HandshakeDriver {
       cipherSuite: n.suite.code,
       legacyCompressionMethod: 0,
       extensions: [
-        { type: E.supported_versions, data: ext.supportedVersionSelected.encode(ProtocolVersion.TLS1_3) },
-        { type: E.key_share, data: ext.keyShareServerHello.encode({ group: n.group.code, keyExchange: share.publicKey }) },
+        {
+          type: E.supported_versions,
+          data: ext.supportedVersionSelected.encode(ProtocolVersion.TLS1_3),
+        },
+        {
+          type: E.key_share,
+          data: ext.keyShareServerHello.encode({
+            group: n.group.code,
+            keyExchange: share.publicKey,
+          }),
+        },
       ],
     });
     this.#io.tracer.message('sent', 'ServerHello', () => ({
-      cipher_suite: n.suite.name, key_share: n.group.name,
+      cipher_suite: n.suite.name,
+      key_share: n.group.name,
       legacy_session_id_echo: `${hello.legacySessionId.length} bytes`,
     }));
     this.#transcript.add(raw);
@@ -429,11 +410,15 @@ export class ServerHandshake implements HandshakeDriver {
       extensions.push({ type: E.server_name, data: ext.empty.encode() });
     }
     if (n.alpn) {
-      extensions.push({ type: E.application_layer_protocol_negotiation, data: ext.protocolNameList.encode([n.alpn]) });
+      extensions.push({
+        type: E.application_layer_protocol_negotiation,
+        data: ext.protocolNameList.encode([n.alpn]),
+      });
     }
     const raw = encodeEncryptedExtensions({ extensions });
     this.#io.tracer.message('sent', 'EncryptedExtensions', () => ({
-      extensions: extensions.map((e) => nameOf(E, e.type)), alpn: n.alpn || '(none)',
+      extensions: extensions.map((e) => nameOf(E, e.type)),
+      alpn: n.alpn || '(none)',
     }));
     this.#transcript.add(raw);
     this.#io.sendHandshake(raw);
@@ -441,17 +426,26 @@ export class ServerHandshake implements HandshakeDriver {
 
   #sendCertificateRequest(): void {
     const extensions: ext.Extension[] = [
-      { type: E.signature_algorithms, data: ext.signatureSchemeList.encode(this.#config.schemes.map((s) => s.code)) },
+      {
+        type: E.signature_algorithms,
+        data: ext.signatureSchemeList.encode(this.#config.schemes.map((s) => s.code)),
+      },
     ];
     const authorities = this.#config.certificateAuthorities;
     if (authorities.length > 0) {
-      extensions.push({ type: E.certificate_authorities, data: ext.certificateAuthorities.encode(authorities) });
+      extensions.push({
+        type: E.certificate_authorities,
+        data: ext.certificateAuthorities.encode(authorities),
+      });
     }
-    const raw = encodeCertificateRequest({ certificateRequestContext: Buffer.alloc(0), extensions });
+    const raw = encodeCertificateRequest({
+      certificateRequestContext: Buffer.alloc(0),
+      extensions,
+    });
     this.#io.tracer.message('sent', 'CertificateRequest', () => ({
       signature_algorithms: this.#config.schemes.map((s) => s.name),
       certificate_authorities: authorities.length
-        ? this.#config.trusted?.map((c) => c.subjectText) ?? `${authorities.length} names`
+        ? (this.#config.trusted?.map((c) => c.subjectText) ?? `${authorities.length} names`)
         : '(none: no ca configured)',
       required: this.#config.rejectUnauthorized ? 'yes' : 'no (rejectUnauthorized is false)',
     }));
@@ -465,17 +459,28 @@ export class ServerHandshake implements HandshakeDriver {
       certificateRequestContext: Buffer.alloc(0),
       certificateList: identity.chain.map((c) => ({ certData: c.der, extensions: [] })),
     });
-    this.#io.tracer.message('sent', 'Certificate', () => ({ certificates: identity.chain.map((c) => c.subjectText) }));
+    this.#io.tracer.message('sent', 'Certificate', () => ({
+      certificates: identity.chain.map((c) => c.subjectText),
+    }));
     this.#transcript.add(raw);
     this.#io.sendHandshake(raw);
   }
 
   #sendCertificateVerify(): void | Promise<void> {
     const { identity, scheme } = this.#negotiated as Negotiated;
-    const signature = signCertificateVerify(this.#io.provider, identity, scheme, true, this.#transcript.hash());
+    const signature = signCertificateVerify(
+      this.#io.provider,
+      identity,
+      scheme,
+      true,
+      this.#transcript.hash(),
+    );
     const send = (sig: Buffer): void => {
       const raw = encodeCertificateVerify({ algorithm: scheme.code, signature: sig });
-      this.#io.tracer.message('sent', 'CertificateVerify', () => ({ algorithm: scheme.name, signature: `${sig.length} bytes` }));
+      this.#io.tracer.message('sent', 'CertificateVerify', () => ({
+        algorithm: scheme.name,
+        signature: `${sig.length} bytes`,
+      }));
       this.#transcript.add(raw);
       this.#io.sendHandshake(raw);
     };
@@ -485,7 +490,12 @@ export class ServerHandshake implements HandshakeDriver {
 
   #sendFinished(): void {
     const { suite } = this.#negotiated as Negotiated;
-    const data = verifyData(this.#io.provider, suite, this.#serverHandshakeTrafficSecret as Buffer, this.#transcript.hash());
+    const data = verifyData(
+      this.#io.provider,
+      suite,
+      this.#serverHandshakeTrafficSecret as Buffer,
+      this.#transcript.hash(),
+    );
     const raw = encodeFinished({ verifyData: data });
     this.#io.tracer.message('sent', 'Finished', () => ({ verify_data: `${data.length} bytes` }));
     this.#transcript.add(raw);
@@ -496,36 +506,55 @@ export class ServerHandshake implements HandshakeDriver {
     this.#io.keylog('CLIENT_TRAFFIC_SECRET_0', this.#application.client);
     this.#io.keylog('SERVER_TRAFFIC_SECRET_0', this.#application.server);
     this.#io.keylog('EXPORTER_SECRET', this.#application.exporter);
-    this.#io.installWriteKeys(suite, this.#application.server, 'server_application_traffic_secret_0');
+    this.#io.installWriteKeys(
+      suite,
+      this.#application.server,
+      'server_application_traffic_secret_0',
+    );
     this.#expect = this.#config.requestCert ? 'Certificate' : 'Finished';
   }
 
   #receiveCertificate(message: HandshakeMessage): void {
     const certificate = decodeCertificate(message.body);
     if (certificate.certificateRequestContext.length !== 0) {
-      throw new TlsProtocolError('illegal_parameter', 'peer Certificate does not echo our certificate_request_context');
+      throw new TlsProtocolError(
+        'illegal_parameter',
+        'peer Certificate does not echo our certificate_request_context',
+      );
     }
     if (certificate.certificateList.length > MAX_CLIENT_CHAIN_LENGTH) {
-      throw new TlsProtocolError('bad_certificate',
-        `peer sent ${certificate.certificateList.length} certificates, over the limit of ${MAX_CLIENT_CHAIN_LENGTH}`);
+      throw new TlsProtocolError(
+        'bad_certificate',
+        `peer sent ${certificate.certificateList.length} certificates, over the limit of ${MAX_CLIENT_CHAIN_LENGTH}`,
+      );
     }
-    for (const entry of certificate.certificateList) checkExtensions(entry.extensions, 'CT', new Set());
+    for (const entry of certificate.certificateList)
+      checkExtensions(entry.extensions, 'CT', new Set());
     this.#peerChain = certificate.certificateList.map((entry, i) => {
       try {
         return parseCertificate(entry.certData);
       } catch (error) {
-        throw new TlsProtocolError('bad_certificate', `peer certificate ${i} cannot be parsed: ${(error as Error).message}`);
+        throw new TlsProtocolError(
+          'bad_certificate',
+          `peer certificate ${i} cannot be parsed: ${(error as Error).message}`,
+        );
       }
     });
     this.#io.tracer.message('received', 'Certificate', () => ({
-      certificates: this.#peerChain.length ? this.#peerChain.map((c) => `${c.subjectText} (issued by ${c.issuerText})`) : '(empty)',
+      certificates: this.#peerChain.length
+        ? this.#peerChain.map((c) => `${c.subjectText} (issued by ${c.issuerText})`)
+        : '(empty)',
     }));
     this.#transcript.add(message.raw);
 
     if (this.#peerChain.length === 0) return this.#noClientCertificate();
     this.#verification = verifyPeerChain(this.#io.tracer, {
-      chain: this.#peerChain, trusted: this.#config.trusted, name: undefined, purpose: 'client',
-      reject: this.#config.rejectUnauthorized, time: this.#config.time,
+      chain: this.#peerChain,
+      trusted: this.#config.trusted,
+      name: undefined,
+      purpose: 'client',
+      reject: this.#config.rejectUnauthorized,
+      time: this.#config.time,
     });
     this.#expect = 'CertificateVerify';
   }
@@ -534,22 +563,37 @@ export class ServerHandshake implements HandshakeDriver {
   // certificate_required; rejectUnauthorized decides which.
   #noClientCertificate(): void {
     if (this.#config.rejectUnauthorized) {
-      throw new TlsProtocolError('certificate_required',
-        'peer sent no certificate, and one is required (requestCert with rejectUnauthorized)');
+      throw new TlsProtocolError(
+        'certificate_required',
+        'peer sent no certificate, and one is required (requestCert with rejectUnauthorized)',
+      );
     }
-    this.#io.tracer.decision('client certificate', 'none', 'the client sent none; going on because rejectUnauthorized is false');
-    this.#verification = { authorized: false, authorizationError: 'UNABLE_TO_GET_ISSUER_CERT', verifiedChain: undefined };
+    this.#io.tracer.decision(
+      'client certificate',
+      'none',
+      'the client sent none; going on because rejectUnauthorized is false',
+    );
+    this.#verification = {
+      authorized: false,
+      authorizationError: 'UNABLE_TO_GET_ISSUER_CERT',
+      verifiedChain: undefined,
+    };
     this.#expect = 'Finished';
   }
 
   #receiveCertificateVerify(message: HandshakeMessage): void {
     const verify = decodeCertificateVerify(message.body);
     this.#io.tracer.message('received', 'CertificateVerify', () => ({
-      algorithm: nameOf(SignatureScheme, verify.algorithm), signature: `${verify.signature.length} bytes`,
+      algorithm: nameOf(SignatureScheme, verify.algorithm),
+      signature: `${verify.signature.length} bytes`,
     }));
     this.#peerScheme = verifyCertificateVerify(this.#io.provider, this.#io.tracer, {
-      algorithm: verify.algorithm, signature: verify.signature, leaf: this.#peerChain[0],
-      offered: this.#config.schemes, peerIsServer: false, transcriptHash: this.#transcript.hash(),
+      algorithm: verify.algorithm,
+      signature: verify.signature,
+      leaf: this.#peerChain[0],
+      offered: this.#config.schemes,
+      peerIsServer: false,
+      transcriptHash: this.#transcript.hash(),
     });
     this.#transcript.add(message.raw);
     this.#expect = 'Finished';
@@ -558,24 +602,43 @@ export class ServerHandshake implements HandshakeDriver {
   #receiveFinished(message: HandshakeMessage): void {
     const n = this.#negotiated as Negotiated;
     const finished = decodeFinished(message.body, n.suite.hashLength);
-    const expected = verifyData(this.#io.provider, n.suite, this.#clientHandshakeTrafficSecret as Buffer, this.#transcript.hash());
+    const expected = verifyData(
+      this.#io.provider,
+      n.suite,
+      this.#clientHandshakeTrafficSecret as Buffer,
+      this.#transcript.hash(),
+    );
     const ok = this.#io.provider.equal(expected, finished.verifyData);
-    this.#io.tracer.message('received', 'Finished', () => ({ verify_data: ok ? 'matches' : 'WRONG' }));
-    if (!ok) throw new TlsProtocolError('decrypt_error', 'peer Finished does not match the transcript');
+    this.#io.tracer.message('received', 'Finished', () => ({
+      verify_data: ok ? 'matches' : 'WRONG',
+    }));
+    if (!ok)
+      throw new TlsProtocolError('decrypt_error', 'peer Finished does not match the transcript');
     this.#transcript.add(message.raw);
 
     const application = this.#application as { client: Buffer; server: Buffer; exporter: Buffer };
-    const resumption = (this.#master as MasterSecret).resumptionMasterSecret(this.#transcript.hash());
+    const resumption = (this.#master as MasterSecret).resumptionMasterSecret(
+      this.#transcript.hash(),
+    );
     this.#io.installReadKeys(n.suite, application.client, 'client_application_traffic_secret_0');
     this.#expect = 'Done';
     this.#io.complete({
-      suite: n.suite, group: n.group.name, clientRandom: this.#clientRandom as Buffer,
-      clientApplicationTrafficSecret: application.client, serverApplicationTrafficSecret: application.server,
-      exporterMasterSecret: application.exporter, resumptionMasterSecret: resumption,
-      alpnProtocol: n.alpn, servername: n.servername, peerChain: this.#peerChain,
-      verifiedChain: this.#verification.verifiedChain, authorized: this.#verification.authorized,
-      authorizationError: this.#verification.authorizationError, signatureScheme: n.scheme.name,
-      peerSignatureScheme: this.#peerScheme?.name, sentCertificate: true,
+      suite: n.suite,
+      group: n.group.name,
+      clientRandom: this.#clientRandom as Buffer,
+      clientApplicationTrafficSecret: application.client,
+      serverApplicationTrafficSecret: application.server,
+      exporterMasterSecret: application.exporter,
+      resumptionMasterSecret: resumption,
+      alpnProtocol: n.alpn,
+      servername: n.servername,
+      peerChain: this.#peerChain,
+      verifiedChain: this.#verification.verifiedChain,
+      authorized: this.#verification.authorized,
+      authorizationError: this.#verification.authorizationError,
+      signatureScheme: n.scheme.name,
+      peerSignatureScheme: this.#peerScheme?.name,
+      sentCertificate: true,
     });
     this.#sendNewSessionTickets();
   }
@@ -596,5 +659,3 @@ export class ServerHandshake implements HandshakeDriver {
     }
   }
 }
-
-export { groupByCode, suiteByCode };

@@ -14,6 +14,3 @@ export const RECORD_HEADER_LENGTH = 5;
  * practice; 128 KiB holds chains of several RSA-4096 certificates with room to spare.
  */
 export const MAX_HANDSHAKE_MESSAGE = 128 * 1024;
-
-/** Plaintext held for the application while it does not read (backpressure bound). */
-export const MAX_PENDING_WRITES = 64 * 1024;
