@@ -17,10 +17,13 @@ import {
   decodeAuthorityInfoAccess,
   decodeAuthorityKeyIdentifier,
   decodeBasicConstraints,
+  decodeCertificatePolicies,
   decodeExtKeyUsage,
+  decodeInhibitAnyPolicy,
   decodeKeyUsage,
   decodeNameConstraints,
   decodePolicyConstraints,
+  decodePolicyMappings,
   decodeSubjectAltName,
   decodeSubjectKeyIdentifier,
   type Extension,
@@ -92,6 +95,9 @@ export class Certificate {
   readonly authorityKeyIdentifier?: AuthorityKeyIdentifierInfo;
   readonly subjectKeyIdentifier?: Buffer;
   readonly policyConstraints?: PolicyConstraintsInfo;
+  readonly certificatePolicies?: readonly string[];
+  readonly policyMappings?: ReadonlyArray<[string, string]>;
+  readonly inhibitAnyPolicy?: number;
   /**
    * Departures from RFC 5280's DER profile that we tolerate when parsing, because some
    * bundled roots have them, and that path validation refuses in certificates not trusted.
@@ -152,6 +158,9 @@ export class Certificate {
     this.authorityKeyIdentifier = decode(Oid.authorityKeyIdentifier, decodeAuthorityKeyIdentifier);
     this.subjectKeyIdentifier = decode(Oid.subjectKeyIdentifier, decodeSubjectKeyIdentifier);
     this.policyConstraints = decode(Oid.policyConstraints, decodePolicyConstraints);
+    this.certificatePolicies = decode(Oid.certificatePolicies, decodeCertificatePolicies);
+    this.policyMappings = decode(Oid.policyMappings, decodePolicyMappings);
+    this.inhibitAnyPolicy = decode(Oid.inhibitAnyPolicy, decodeInhibitAnyPolicy);
     decode(Oid.authorityInfoAccess, decodeAuthorityInfoAccess);
 
     const sans = this.subjectAltNames ?? [];

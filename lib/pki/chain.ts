@@ -16,6 +16,7 @@ import {
   NAME_CONSTRAINT_BUDGET,
 } from './name-constraints';
 import { checkServerName } from './identity';
+import { checkPolicies } from './policy';
 import { defaultTrustStore } from './trust-store';
 import { checkCertificate, checkIssuer, checkLeaf, type Failure, type Role } from './validate';
 
@@ -291,7 +292,7 @@ export function validatePath(
         : checkIssuer(cert, role, policy.purpose, policy.vettedAnchors));
     if (problem) return problem;
   }
-  return checkPathLength(path) ?? checkPathNames(path);
+  return checkPathLength(path) ?? checkPathNames(path) ?? checkPolicies(path);
 }
 
 // RFC 5280, Section 6.1.4, steps (l) and (m): the non-self-issued intermediates below a CA

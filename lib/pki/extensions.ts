@@ -182,6 +182,47 @@ export function decodePolicyConstraints(der: Buffer): PolicyConstraintsInfo {
   return info;
 }
 
+/** RFC 5280, Section 4.2.1.4: the policy OIDs, each at most once; qualifiers are ignored. */
+export function decodeCertificatePolicies(der: Buffer): string[] {
+  const parts = sequenceChildren(parseDer(der, 'certificatePolicies'), 'certificatePolicies');
+  if (parts.length === 0) throw new DecodeError('certificatePolicies is empty');
+  const oids = parts.map((info) => {
+    const fields = sequenceChildren(info, 'PolicyInformation');
+    const [id] = fields;
+    if (fields.length > 2 || id?.tag !== UniversalTag.objectIdentifier) {
+      throw new DecodeError('PolicyInformation is malformed');
+    }
+    return decodeOid(id.value);
+  });
+  if (new Set(oids).size !== oids.length) {
+    throw new DecodeError('certificatePolicies repeats a policy');
+  }
+  return oids;
+}
+
+/** RFC 5280, Section 4.2.1.5: pairs of issuerDomainPolicy and subjectDomainPolicy. */
+export function decodePolicyMappings(der: Buffer): Array<[string, string]> {
+  const parts = sequenceChildren(parseDer(der, 'policyMappings'), 'policyMappings');
+  if (parts.length === 0) throw new DecodeError('policyMappings is empty');
+  return parts.map((pair) => {
+    const fields = sequenceChildren(pair, 'policy mapping');
+    const isOid = (f: Tlv) => f.cls === TagClass.universal && f.tag === UniversalTag.objectIdentifier;
+    if (fields.length !== 2 || !fields.every(isOid)) {
+      throw new DecodeError('policy mapping is malformed');
+    }
+    return [decodeOid(fields[0].value), decodeOid(fields[1].value)];
+  });
+}
+
+/** RFC 5280, Section 4.2.1.14: SkipCerts, a non-negative INTEGER. */
+export function decodeInhibitAnyPolicy(der: Buffer): number {
+  const tlv = parseDer(der, 'inhibitAnyPolicy');
+  if (tlv.cls !== TagClass.universal || tlv.tag !== UniversalTag.integer) {
+    throw new DecodeError('inhibitAnyPolicy is not an INTEGER');
+  }
+  return decodeSmallUint(tlv.value, 'inhibitAnyPolicy');
+}
+
 /** RFC 5280, Section 4.2.2.1: SEQUENCE SIZE (1..MAX) OF AccessDescription. */
 export interface AccessDescription {
   method: string;

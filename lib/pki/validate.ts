@@ -33,6 +33,7 @@ const HANDLED = new Set<string>([
 ]);
 
 const PURPOSE_OID = { server: Oid.serverAuth, client: Oid.clientAuth } as const;
+const ANY_POLICY = '2.5.29.32.0';
 
 function fail(code: string, reason: string, certificate: Certificate, alert?: AlertName): Failure {
   return alert ? { code, reason, certificate, alert } : { code, reason, certificate };
@@ -154,6 +155,13 @@ function checkExtensionProfile(cert: Certificate, role: Role): Failure | undefin
   const pc = ext.get(Oid.policyConstraints);
   if (pc && !pc.critical) {
     return bad('has a non-critical policyConstraints, which RFC 5280, Section 4.2.1.11 forbids');
+  }
+  const inhibitAny = ext.get(Oid.inhibitAnyPolicy);
+  if (inhibitAny && !inhibitAny.critical) {
+    return bad('has a non-critical inhibitAnyPolicy, which RFC 5280, Section 4.2.1.14 forbids');
+  }
+  if (cert.policyMappings?.some(([from, to]) => from === ANY_POLICY || to === ANY_POLICY)) {
+    return bad('maps anyPolicy, which RFC 5280, Section 4.2.1.5 forbids');
   }
   if (!cert.isCA && cert.keyUsage?.has('keyCertSign')) {
     return bad('asserts keyCertSign without basicConstraints cA');
