@@ -231,6 +231,18 @@ export class Certificate {
     return verdict;
   }
 
+  /**
+   * The TLS SignatureScheme of the signature on this certificate once its issuer is known:
+   * an RSASSA-PSS signature by an RSASSA-PSS key is rsa_pss_pss_*, by an RSA key rsa_pss_rsae_*.
+   */
+  signatureSchemeWith(issuer: Certificate): string {
+    const { family, scheme } = this.signature;
+    if (family === 'rsa-pss' && issuer.keyKind === 'rsa-pss') {
+      return scheme.replace('rsa_pss_rsae_', 'rsa_pss_pss_');
+    }
+    return scheme;
+  }
+
   /** The object node:tls returns from getPeerCertificate(), less the issuer links. */
   toLegacyObject(): object {
     return this.x509.toLegacyObject();

@@ -56,6 +56,15 @@ test('signatureAlgorithm names the scheme of the signature on the certificate', 
   t.is(makeLeaf({ issuer: makeCa({ keyType: 'ed448' }) }).certificate.signatureAlgorithm, 'ed448');
 });
 
+test('signatureSchemeWith names rsa_pss_pss when the issuer key is RSASSA-PSS', (t) => {
+  const pssCa = makeCa({ keyType: 'rsa-pss' });
+  const leaf = makeLeaf({ issuer: pssCa });
+  t.is(leaf.certificate.signatureAlgorithm, 'rsa_pss_rsae_sha256');
+  t.is(leaf.certificate.signatureSchemeWith(pssCa.certificate), 'rsa_pss_pss_sha256');
+  const ecCa = makeCa();
+  t.is(makeLeaf({ issuer: ecCa }).certificate.signatureSchemeWith(ecCa.certificate), 'ecdsa_secp256r1_sha256');
+});
+
 test('toLegacyObject gives the getPeerCertificate() shape', (t) => {
   const leaf = makeLeaf({ commonName: 'shape.test', dns: ['shape.test'] });
   const legacy = leaf.certificate.toLegacyObject() as Record<string, unknown>;
