@@ -40,17 +40,15 @@ import { decodeClientHello, encodeServerHello, type ClientHello } from '../messa
 import { encodeNewSessionTicket } from '../messages/post-handshake';
 import { parseCertificate, type Certificate } from '../pki/certificate';
 import {
-  CipherSuite,
   ExtensionType as E,
   HandshakeType,
   HELLO_RETRY_REQUEST_RANDOM,
-  NamedGroup,
   ProtocolVersion,
+  codePointName,
   SignatureScheme,
   nameOf,
 } from '../protocol/registry';
 import {
-  schemeNames,
   signCertificateVerify,
   verifyCertificateVerify,
   verifyPeerChain,
@@ -249,25 +247,25 @@ export class ServerHandshake implements HandshakeDriver {
           }
         };
         return {
-          cipher_suites: hello.cipherSuites.map((c) => nameOf(CipherSuite, c)),
+          cipher_suites: hello.cipherSuites.map(codePointName.cipherSuite),
           supported_versions: read(E.supported_versions, (d) =>
-            ext.supportedVersionsList.decode(d).map((v) => `0x${v.toString(16)}`),
+            ext.supportedVersionsList.decode(d).map(codePointName.version),
           ),
           server_name: read(E.server_name, (d) => ext.serverNameList.decode(d)),
           supported_groups: read(E.supported_groups, (d) =>
-            ext.namedGroupList.decode(d).map((g) => nameOf(NamedGroup, g)),
+            ext.namedGroupList.decode(d).map(codePointName.group),
           ),
           key_share: read(E.key_share, (d) =>
-            ext.keyShareClientHello.decode(d).map((s) => nameOf(NamedGroup, s.group)),
+            ext.keyShareClientHello.decode(d).map((s) => codePointName.group(s.group)),
           ),
           signature_algorithms: read(E.signature_algorithms, (d) =>
-            schemeNames(ext.signatureSchemeList.decode(d)),
+            ext.signatureSchemeList.decode(d).map(codePointName.signatureScheme),
           ),
           alpn: read(E.application_layer_protocol_negotiation, (d) =>
             ext.protocolNameList.decode(d),
           ),
           legacy_session_id: `${hello.legacySessionId.length} bytes`,
-          extensions: hello.extensions.map((e) => nameOf(E, e.type)),
+          extensions: hello.extensions.map((e) => codePointName.extension(e.type)),
         };
       },
     );

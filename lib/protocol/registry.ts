@@ -154,3 +154,82 @@ export const HELLO_RETRY_REQUEST_RANDOM = Buffer.from(
 /** Downgrade sentinels in the last 8 bytes of ServerHello.random (RFC 8446, Section 4.1.3). */
 export const DOWNGRADE_TLS12 = Buffer.from('444f574e47524401', 'hex');
 export const DOWNGRADE_TLS11 = Buffer.from('444f574e47524400', 'hex');
+
+/**
+ * Names of code points that TLS 1.3 does not use but clients still offer, for the trace only:
+ * a person reading a ClientHello should see "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", not a number.
+ */
+export const OtherCipherSuite = {
+  TLS_RSA_WITH_AES_128_CBC_SHA: 0x002f,
+  TLS_DHE_RSA_WITH_AES_128_CBC_SHA: 0x0033,
+  TLS_RSA_WITH_AES_256_CBC_SHA: 0x0035,
+  TLS_DHE_RSA_WITH_AES_256_CBC_SHA: 0x0039,
+  TLS_RSA_WITH_AES_128_CBC_SHA256: 0x003c,
+  TLS_RSA_WITH_AES_256_CBC_SHA256: 0x003d,
+  TLS_DHE_RSA_WITH_AES_128_CBC_SHA256: 0x0067,
+  TLS_DHE_RSA_WITH_AES_256_CBC_SHA256: 0x006b,
+  TLS_RSA_WITH_AES_128_GCM_SHA256: 0x009c,
+  TLS_RSA_WITH_AES_256_GCM_SHA384: 0x009d,
+  TLS_DHE_RSA_WITH_AES_128_GCM_SHA256: 0x009e,
+  TLS_DHE_RSA_WITH_AES_256_GCM_SHA384: 0x009f,
+  TLS_EMPTY_RENEGOTIATION_INFO_SCSV: 0x00ff,
+  TLS_FALLBACK_SCSV: 0x5600,
+  TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA: 0xc009,
+  TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA: 0xc00a,
+  TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA: 0xc013,
+  TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA: 0xc014,
+  TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256: 0xc023,
+  TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384: 0xc024,
+  TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256: 0xc027,
+  TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384: 0xc028,
+  TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: 0xc02b,
+  TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384: 0xc02c,
+  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: 0xc02f,
+  TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384: 0xc030,
+  TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256: 0xcca8,
+  TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256: 0xcca9,
+  TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256: 0xccaa,
+} as const;
+
+export const OtherExtensionType = {
+  ec_point_formats: 11,
+  encrypt_then_mac: 22,
+  extended_master_secret: 23,
+  compress_certificate: 27,
+  record_size_limit: 28,
+  session_ticket: 35,
+  encrypted_client_hello: 0xfe0d,
+  renegotiation_info: 0xff01,
+} as const;
+
+export const OtherNamedGroup = {
+  ffdhe2048: 0x0100,
+  ffdhe3072: 0x0101,
+  ffdhe4096: 0x0102,
+  ffdhe6144: 0x0103,
+  ffdhe8192: 0x0104,
+  X25519MLKEM768: 0x11ec,
+} as const;
+
+export const OtherSignatureScheme = {
+  rsa_pkcs1_sha224: 0x0301,
+  dsa_sha224: 0x0302,
+  ecdsa_sha224: 0x0303,
+  dsa_sha1: 0x0202,
+  dsa_sha256: 0x0402,
+  dsa_sha384: 0x0502,
+  dsa_sha512: 0x0602,
+} as const;
+
+const VERSION_NAMES: Readonly<Record<number, string>> = {
+  0x0300: 'SSL 3.0', 0x0301: 'TLS 1.0', 0x0302: 'TLS 1.1', 0x0303: 'TLS 1.2', 0x0304: 'TLS 1.3',
+};
+
+/** Readable names for the trace, covering code points outside TLS 1.3 too. */
+export const codePointName = {
+  cipherSuite: (v: number): string => nameOf({ ...CipherSuite, ...OtherCipherSuite }, v),
+  extension: (v: number): string => nameOf({ ...ExtensionType, ...OtherExtensionType }, v),
+  group: (v: number): string => nameOf({ ...NamedGroup, ...OtherNamedGroup }, v),
+  signatureScheme: (v: number): string => nameOf({ ...SignatureScheme, ...OtherSignatureScheme }, v),
+  version: (v: number): string => VERSION_NAMES[v] ?? `unknown(0x${v.toString(16).padStart(4, '0')})`,
+};
