@@ -33,7 +33,8 @@ import { type Certificate, parseCertificate } from '../../lib/pki/certificate';
 import { ipToBytes } from '../../lib/pki/identity';
 import { encodePem } from '../../lib/pki/pem';
 
-export type KeyType = 'ec-p256' | 'ec-p384' | 'ec-p521' | 'rsa-2048' | 'rsa-pss' | 'ed25519' | 'ed448';
+export type KeyType =
+  'ec-p256' | 'ec-p384' | 'ec-p521' | 'rsa-2048' | 'rsa-pss' | 'ed25519' | 'ed448';
 
 export type KeyUsageName =
   | 'digitalSignature' | 'nonRepudiation' | 'keyEncipherment' | 'dataEncipherment'
@@ -240,7 +241,9 @@ export function derTime(date: Date, generalized = false): Buffer {
   const iso = date.toISOString();
   const digits = iso.slice(0, 19).replace(/[-T:]/g, '');
   const year = date.getUTCFullYear();
-  if (year < 2050 && !generalized) return derTlv(0x17, Buffer.from(`${digits.slice(2)}Z`, 'latin1'));
+  if (year < 2050 && !generalized) {
+    return derTlv(0x17, Buffer.from(`${digits.slice(2)}Z`, 'latin1'));
+  }
   return derTlv(0x18, Buffer.from(`${digits}Z`, 'latin1'));
 }
 
@@ -278,11 +281,26 @@ export function generateKey(type: KeyType = 'ec-p256'): KeyObject {
 }
 
 const SIG = {
-  ecdsa: { sha1: '1.2.840.10045.4.1', sha256: '1.2.840.10045.4.3.2', sha384: '1.2.840.10045.4.3.3', sha512: '1.2.840.10045.4.3.4' },
-  rsa: { sha1: '1.2.840.113549.1.1.5', sha256: '1.2.840.113549.1.1.11', sha384: '1.2.840.113549.1.1.12', sha512: '1.2.840.113549.1.1.13' },
+  ecdsa: {
+    sha1: '1.2.840.10045.4.1',
+    sha256: '1.2.840.10045.4.3.2',
+    sha384: '1.2.840.10045.4.3.3',
+    sha512: '1.2.840.10045.4.3.4',
+  },
+  rsa: {
+    sha1: '1.2.840.113549.1.1.5',
+    sha256: '1.2.840.113549.1.1.11',
+    sha384: '1.2.840.113549.1.1.12',
+    sha512: '1.2.840.113549.1.1.13',
+  },
 } as const;
 
-const HASH_OID = { sha1: '1.3.14.3.2.26', sha256: '2.16.840.1.101.3.4.2.1', sha384: '2.16.840.1.101.3.4.2.2', sha512: '2.16.840.1.101.3.4.2.3' } as const;
+const HASH_OID = {
+  sha1: '1.3.14.3.2.26',
+  sha256: '2.16.840.1.101.3.4.2.1',
+  sha384: '2.16.840.1.101.3.4.2.2',
+  sha512: '2.16.840.1.101.3.4.2.3',
+} as const;
 const HASH_LENGTH = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 } as const;
 const NULL = Buffer.from([0x05, 0x00]);
 
@@ -301,24 +319,35 @@ function signerFor(key: KeyObject, wanted?: Hash): Signer {
   }
   if (type === 'ec') {
     const curve = key.asymmetricKeyDetails?.namedCurve;
-    const hash: Hash = wanted ?? (curve === 'secp384r1' ? 'sha384' : curve === 'secp521r1' ? 'sha512' : 'sha256');
-    return { algorithm: { algorithm: arcs(SIG.ecdsa[hash]) }, sign: (data) => sign(hash, data, key) };
+    const byCurve: Record<string, Hash> = { secp384r1: 'sha384', secp521r1: 'sha512' };
+    const hash = wanted ?? byCurve[curve ?? ''] ?? 'sha256';
+    return {
+      algorithm: { algorithm: arcs(SIG.ecdsa[hash]) },
+      sign: (data) => sign(hash, data, key),
+    };
   }
   const hash: Hash = wanted ?? 'sha256';
   if (type === 'rsa-pss') {
     const hashAlg = { algorithm: arcs(HASH_OID[hash]), parameters: NULL };
     const parameters = RsassaPssParams.encode({
       hashAlgorithm: hashAlg,
-      maskGenAlgorithm: { algorithm: arcs('1.2.840.113549.1.1.8'), parameters: AlgorithmIdentifier.encode(hashAlg, 'der') },
+      maskGenAlgorithm: {
+        algorithm: arcs('1.2.840.113549.1.1.8'),
+        parameters: AlgorithmIdentifier.encode(hashAlg, 'der'),
+      },
       saltLength: HASH_LENGTH[hash],
     }, 'der');
-    const options = { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: HASH_LENGTH[hash] };
+    const padding = constants.RSA_PKCS1_PSS_PADDING;
+    const options = { key, padding, saltLength: HASH_LENGTH[hash] };
     return {
       algorithm: { algorithm: arcs('1.2.840.113549.1.1.10'), parameters },
       sign: (data) => sign(hash, data, options),
     };
   }
-  return { algorithm: { algorithm: arcs(SIG.rsa[hash]), parameters: NULL }, sign: (data) => sign(hash, data, key) };
+  return {
+    algorithm: { algorithm: arcs(SIG.rsa[hash]), parameters: NULL },
+    sign: (data) => sign(hash, data, key),
+  };
 }
 
 function keyIdentifier(publicKey: KeyObject): Buffer {
@@ -370,7 +399,12 @@ function ext(oid: string, critical: boolean, value: Buffer): Ext {
   return { extnID: arcs(oid), critical, extnValue: value };
 }
 
-function buildExtensions(opts: CertOptions, isCA: boolean, subjectKey: KeyObject, issuerKey: KeyObject): Ext[] {
+function buildExtensions(
+  opts: CertOptions,
+  isCA: boolean,
+  subjectKey: KeyObject,
+  issuerKey: KeyObject,
+): Ext[] {
   const list: Ext[] = [];
   if (opts.basicConstraints !== false && (isCA || opts.basicConstraints)) {
     const value = BasicConstraints.encode({ cA: isCA, pathLen: opts.pathLen }, 'der');
@@ -390,17 +424,22 @@ function buildExtensions(opts: CertOptions, isCA: boolean, subjectKey: KeyObject
   ];
   if (sans.length > 0) list.push(ext('2.5.29.17', false, GeneralNames.encode(sans, 'der')));
   if (opts.permitted || opts.excluded) {
-    const value = NameConstraints.encode({ permitted: subtrees(opts.permitted), excluded: subtrees(opts.excluded) }, 'der');
+    const constraints = { permitted: subtrees(opts.permitted), excluded: subtrees(opts.excluded) };
+    const value = NameConstraints.encode(constraints, 'der');
     list.push(ext('2.5.29.30', true, value));
   }
   if (!opts.omitSubjectKeyId) {
-    list.push(ext('2.5.29.14', false, OctetString.encode(keyIdentifier(createPublicKey(subjectKey)), 'der')));
+    const ski = keyIdentifier(createPublicKey(subjectKey));
+    list.push(ext('2.5.29.14', false, OctetString.encode(ski, 'der')));
   }
   if (!opts.omitAuthorityKeyId && opts.issuer) {
-    const value = AuthorityKeyIdentifier.encode({ keyIdentifier: keyIdentifier(createPublicKey(issuerKey)) }, 'der');
+    const keyId = keyIdentifier(createPublicKey(issuerKey));
+    const value = AuthorityKeyIdentifier.encode({ keyIdentifier: keyId }, 'der');
     list.push(ext('2.5.29.35', false, value));
   }
-  for (const extra of opts.extensions ?? []) list.push(ext(extra.oid, extra.critical ?? false, extra.value));
+  for (const extra of opts.extensions ?? []) {
+    list.push(ext(extra.oid, extra.critical ?? false, extra.value));
+  }
   return list;
 }
 
@@ -477,7 +516,11 @@ export function makeLeaf(opts: CertOptions = {}): Issued {
 }
 
 /** A root, an intermediate under it and a leaf under that, for the common case. */
-export function makeChain(leafOpts: CertOptions = {}): { root: Issued; intermediate: Issued; leaf: Issued } {
+export function makeChain(leafOpts: CertOptions = {}): {
+  root: Issued;
+  intermediate: Issued;
+  leaf: Issued;
+} {
   const root = makeCa({ commonName: 'tls13 test root' });
   const intermediate = makeCa({ commonName: 'tls13 test intermediate', issuer: root });
   const leaf = makeLeaf({ issuer: intermediate, ...leafOpts });

@@ -4,7 +4,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { DecodeError, TlsConfigError } from '../../lib/errors';
-import { Certificate, loadCertificates, parseCertificate, readCertificateFile } from '../../lib/pki/certificate';
+import {
+  Certificate,
+  loadCertificates,
+  parseCertificate,
+  readCertificateFile,
+} from '../../lib/pki/certificate';
 import { derTlv, makeCa, makeLeaf } from '../helpers/cert-factory';
 
 const certs = join(__dirname, '..', '..', 'certs');
@@ -50,9 +55,15 @@ test('RSA, RSA-PSS and EdDSA keys are described', (t) => {
 test('signatureAlgorithm names the scheme of the signature on the certificate', (t) => {
   const rsaCa = makeCa({ keyType: 'rsa-2048' });
   t.is(makeLeaf({ issuer: rsaCa }).certificate.signatureAlgorithm, 'rsa_pkcs1_sha256');
-  t.is(makeLeaf({ issuer: rsaCa, hash: 'sha384' }).certificate.signatureAlgorithm, 'rsa_pkcs1_sha384');
+  t.is(
+    makeLeaf({ issuer: rsaCa, hash: 'sha384' }).certificate.signatureAlgorithm,
+    'rsa_pkcs1_sha384',
+  );
   t.is(makeCa({ keyType: 'rsa-pss' }).certificate.signatureAlgorithm, 'rsa_pss_pss_sha256');
-  t.is(makeLeaf({ issuer: makeCa({ keyType: 'ec-p384' }) }).certificate.signatureAlgorithm, 'ecdsa_secp384r1_sha384');
+  t.is(
+    makeLeaf({ issuer: makeCa({ keyType: 'ec-p384' }) }).certificate.signatureAlgorithm,
+    'ecdsa_secp384r1_sha384',
+  );
   t.is(makeLeaf({ issuer: makeCa({ keyType: 'ed448' }) }).certificate.signatureAlgorithm, 'ed448');
 });
 
@@ -62,7 +73,10 @@ test('signatureSchemeWith names rsa_pss_pss when the issuer key is RSASSA-PSS', 
   t.is(leaf.certificate.signatureAlgorithm, 'rsa_pss_rsae_sha256');
   t.is(leaf.certificate.signatureSchemeWith(pssCa.certificate), 'rsa_pss_pss_sha256');
   const ecCa = makeCa();
-  t.is(makeLeaf({ issuer: ecCa }).certificate.signatureSchemeWith(ecCa.certificate), 'ecdsa_secp256r1_sha256');
+  t.is(
+    makeLeaf({ issuer: ecCa }).certificate.signatureSchemeWith(ecCa.certificate),
+    'ecdsa_secp256r1_sha256',
+  );
 });
 
 test('toLegacyObject gives the getPeerCertificate() shape', (t) => {
@@ -83,18 +97,30 @@ test('loadCertificates reads several blocks, DER, and arrays; refuses a path-lik
   const a = makeLeaf();
   const b = makeCa();
   const text = `comment\n${a.certPem}\nmore\r\n${b.certPem.replace(/\n/g, '\r\n')}`;
-  t.deepEqual(loadCertificates(text).map((c) => c.subjectText), [a.certificate.subjectText, b.certificate.subjectText]);
+  t.deepEqual(
+    loadCertificates(text).map((c) => c.subjectText),
+    [a.certificate.subjectText, b.certificate.subjectText],
+  );
   t.is(loadCertificates([a.certDer, b.certPem]).length, 2);
   const err = t.throws(() => loadCertificates('certs/ca.pem'), { instanceOf: TlsConfigError });
   t.is(err!.message, 'certificate input holds no PEM block');
-  t.throws(() => loadCertificates(a.keyPem), { message: 'certificate input holds only PRIVATE KEY' });
+  t.throws(
+    () => loadCertificates(a.keyPem),
+    { message: 'certificate input holds only PRIVATE KEY' },
+  );
 });
 
 test('malformed certificates are refused with a reason', (t) => {
   const good = makeLeaf().certDer;
   const trailing = Buffer.concat([good, Buffer.from([0])]);
-  t.throws(() => parseCertificate(trailing), { instanceOf: DecodeError, message: /trailing bytes/ });
-  const longForm = Buffer.concat([Buffer.from([0x30, 0x83, 0, good[2], good[3]]), good.subarray(4)]);
+  t.throws(
+    () => parseCertificate(trailing),
+    { instanceOf: DecodeError, message: /trailing bytes/ },
+  );
+  const longForm = Buffer.concat([
+    Buffer.from([0x30, 0x83, 0, good[2], good[3]]),
+    good.subarray(4),
+  ]);
   t.throws(() => parseCertificate(longForm), { message: /not minimal/ });
   const empty = derTlv(0x30, Buffer.alloc(0));
   t.throws(() => parseCertificate(empty), { message: /not a SEQUENCE of tbsCertificate/ });
@@ -110,7 +136,11 @@ test('a certificate whose inner and outer signature algorithms differ is refused
 });
 
 test('random corruption of a certificate never crashes: DecodeError or TlsConfigError only', (t) => {
-  const sources = [makeLeaf().certDer, makeCa({ keyType: 'rsa-2048' }).certDer, readFileSync(join(certs, 'server-ed448.pem'))];
+  const sources = [
+    makeLeaf().certDer,
+    makeCa({ keyType: 'rsa-2048' }).certDer,
+    readFileSync(join(certs, 'server-ed448.pem')),
+  ];
   const der = sources.map((s) => (s[0] === 0x30 ? s : loadCertificates(s)[0].der));
   let seed = 11;
   const rand = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
@@ -131,9 +161,14 @@ test('random corruption of a certificate never crashes: DecodeError or TlsConfig
 
 test('keys we cannot use are refused by name', (t) => {
   const limbo = join(__dirname, '..', '..', '..', 'shared', 'x509-limbo', 'limbo.json');
-  const cases = JSON.parse(readFileSync(limbo, 'utf8')).testcases as Array<{ id: string; peer_certificate: string; trusted_certs: string[] }>;
+  const cases = JSON.parse(readFileSync(limbo, 'utf8')).testcases as Array<{
+    id: string; peer_certificate: string; trusted_certs: string[],
+  }>;
   const explicit = cases.find((c) => c.id === 'webpki::explicit-curve')!;
-  t.throws(() => loadCertificates(explicit.peer_certificate), { message: /uses explicit curve parameters/ });
+  t.throws(
+    () => loadCertificates(explicit.peer_certificate),
+    { message: /uses explicit curve parameters/ },
+  );
   const dsa = cases.find((c) => c.id === 'webpki::forbidden-dsa-root')!;
   t.throws(() => loadCertificates(dsa.trusted_certs[0]), { message: /DSA keys are not supported/ });
 });

@@ -30,7 +30,10 @@ test('a valid chain verifies, leaf first and anchor last', (t) => {
     name: 'server.test',
     purpose: 'server',
   });
-  t.deepEqual(chainNames(result), ['CN=server.test', 'CN=tls13 test intermediate', 'CN=tls13 test root']);
+  t.deepEqual(
+    chainNames(result),
+    ['CN=server.test', 'CN=tls13 test intermediate', 'CN=tls13 test root'],
+  );
 });
 
 test('intermediates in any order, with extras, and the leaf string carrying its chain', (t) => {
@@ -41,12 +44,22 @@ test('intermediates in any order, with extras, and the leaf string carrying its 
     trusted: [root.certificate],
     name: '127.0.0.1',
   });
-  t.deepEqual(chainNames(result), ['CN=server.test', 'CN=tls13 test intermediate', 'CN=tls13 test root']);
+  t.deepEqual(
+    chainNames(result),
+    ['CN=server.test', 'CN=tls13 test intermediate', 'CN=tls13 test root'],
+  );
 });
 
 test('an expired leaf: CERT_HAS_EXPIRED with certificate_expired and when it expired', (t) => {
-  const expired = makeLeaf({ issuer: root, notBefore: new Date(now - 30 * DAY), notAfter: new Date(now - 3 * DAY - 60_000) });
-  const result = failure(t, verifyCertificateChain({ leaf: expired.certPem, trusted: [root.certPem] }));
+  const expired = makeLeaf({
+    issuer: root,
+    notBefore: new Date(now - 30 * DAY),
+    notAfter: new Date(now - 3 * DAY - 60_000),
+  });
+  const result = failure(
+    t,
+    verifyCertificateChain({ leaf: expired.certPem, trusted: [root.certPem] }),
+  );
   t.is(result.code, 'CERT_HAS_EXPIRED');
   t.is(result.alert, 'certificate_expired');
   t.is(result.certificate, expired.certificate);
@@ -55,24 +68,50 @@ test('an expired leaf: CERT_HAS_EXPIRED with certificate_expired and when it exp
 });
 
 test('the same leaf verifies at a time inside its validity', (t) => {
-  const oldRoot = makeCa({ notBefore: new Date(now - 100 * DAY), notAfter: new Date(now + 100 * DAY) });
-  const expired = makeLeaf({ issuer: oldRoot, notBefore: new Date(now - 30 * DAY), notAfter: new Date(now - 3 * DAY) });
+  const oldRoot = makeCa({
+    notBefore: new Date(now - 100 * DAY),
+    notAfter: new Date(now + 100 * DAY),
+  });
+  const expired = makeLeaf({
+    issuer: oldRoot,
+    notBefore: new Date(now - 30 * DAY),
+    notAfter: new Date(now - 3 * DAY),
+  });
   const time = new Date(now - 10 * DAY);
-  const result = verifyCertificateChain({ leaf: expired.certPem, trusted: [oldRoot.certPem], time });
+  const result = verifyCertificateChain({
+    leaf: expired.certPem,
+    trusted: [oldRoot.certPem],
+    time,
+  });
   t.true(result.ok);
 });
 
 test('a leaf not yet valid: CERT_NOT_YET_VALID', (t) => {
   const future = makeLeaf({ issuer: root, notBefore: new Date(now + 2 * 3600_000) });
-  const result = failure(t, verifyCertificateChain({ leaf: future.certPem, trusted: [root.certPem] }));
+  const result = failure(
+    t,
+    verifyCertificateChain({ leaf: future.certPem, trusted: [root.certPem] }),
+  );
   t.is(result.code, 'CERT_NOT_YET_VALID');
   t.regex(result.reason, /^leaf CN=localhost is not valid until .*, 2 hours from now$/);
 });
 
 test('an expired intermediate is named as such', (t) => {
-  const old = makeCa({ commonName: 'Old ICA', issuer: root, notBefore: new Date(now - 60 * DAY), notAfter: new Date(now - DAY) });
+  const old = makeCa({
+    commonName: 'Old ICA',
+    issuer: root,
+    notBefore: new Date(now - 60 * DAY),
+    notAfter: new Date(now - DAY),
+  });
   const child = makeLeaf({ issuer: old });
-  const result = failure(t, verifyCertificateChain({ leaf: child.certPem, intermediates: [old.certPem], trusted: [root.certPem] }));
+  const result = failure(
+    t,
+    verifyCertificateChain({
+      leaf: child.certPem,
+      intermediates: [old.certPem],
+      trusted: [root.certPem],
+    }),
+  );
   t.is(result.code, 'CERT_HAS_EXPIRED');
   t.regex(result.reason, /^intermediate CN=Old ICA expired 1 day ago/);
 });
@@ -90,16 +129,27 @@ test('an untrusted issuer: UNABLE_TO_GET_ISSUER_CERT_LOCALLY with unknown_ca', (
 });
 
 test('the default trust store is used when trusted is absent', (t) => {
-  const result = failure(t, verifyCertificateChain({ leaf: leaf.certPem, intermediates: [intermediate.certPem] }));
+  const result = failure(
+    t,
+    verifyCertificateChain({ leaf: leaf.certPem, intermediates: [intermediate.certPem] }),
+  );
   t.is(result.code, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
   t.true(result.reason.includes(`among the ${defaultTrustStore().length} trusted certificates`));
 });
 
 test('a self-signed leaf: DEPTH_ZERO_SELF_SIGNED_CERT, unless it is trusted itself', (t) => {
   const selfSigned = makeLeaf({ dns: ['pinned.test'] });
-  const result = failure(t, verifyCertificateChain({ leaf: selfSigned.certPem, trusted: [root.certPem] }));
+  const result = failure(
+    t,
+    verifyCertificateChain({ leaf: selfSigned.certPem, trusted: [root.certPem] }),
+  );
   t.is(result.code, 'DEPTH_ZERO_SELF_SIGNED_CERT');
-  const pinned = verifyCertificateChain({ leaf: selfSigned.certPem, trusted: [selfSigned.certDer], name: 'pinned.test', purpose: 'server' });
+  const pinned = verifyCertificateChain({
+    leaf: selfSigned.certPem,
+    trusted: [selfSigned.certDer],
+    name: 'pinned.test',
+    purpose: 'server',
+  });
   t.deepEqual(chainNames(pinned), ['CN=pinned.test']);
 });
 
@@ -122,23 +172,44 @@ test('a wrong name: ERR_TLS_CERT_ALTNAME_INVALID after the chain is good', (t) =
   }));
   t.is(result.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
   t.is(result.alert, 'bad_certificate');
-  t.is(result.reason, 'CN=server.test is not valid for other.test; it names DNS:server.test, IP:127.0.0.1');
+  t.is(
+    result.reason,
+    'CN=server.test is not valid for other.test; it names DNS:server.test, IP:127.0.0.1',
+  );
 });
 
 test('purpose: the leaf extKeyUsage must name it', (t) => {
   const clientOnly = makeLeaf({ issuer: root, eku: ['clientAuth'] });
-  const asServer = failure(t, verifyCertificateChain({ leaf: clientOnly.certPem, trusted: [root.certPem], purpose: 'server' }));
+  const asServer = failure(
+    t,
+    verifyCertificateChain({
+      leaf: clientOnly.certPem,
+      trusted: [root.certPem],
+      purpose: 'server',
+    }),
+  );
   t.is(asServer.code, 'INVALID_PURPOSE');
   t.is(asServer.alert, 'unsupported_certificate');
   t.regex(asServer.reason, /is not for server authentication \(extKeyUsage lacks serverAuth\)/);
-  t.true(verifyCertificateChain({ leaf: clientOnly.certPem, trusted: [root.certPem], purpose: 'client' }).ok);
+  t.true(verifyCertificateChain({
+    leaf: clientOnly.certPem,
+    trusted: [root.certPem],
+    purpose: 'client',
+  }).ok);
   const any = makeLeaf({ issuer: root, eku: ['any'] });
-  t.true(verifyCertificateChain({ leaf: any.certPem, trusted: [root.certPem], purpose: 'server' }).ok);
+  t.true(verifyCertificateChain({
+    leaf: any.certPem,
+    trusted: [root.certPem],
+    purpose: 'server',
+  }).ok);
 });
 
 test('purpose: a leaf without extKeyUsage is refused when a purpose is asked, as in the Web PKI', (t) => {
   const bare = makeLeaf({ issuer: root, eku: false });
-  const result = failure(t, verifyCertificateChain({ leaf: bare.certPem, trusted: [root.certPem], purpose: 'client' }));
+  const result = failure(
+    t,
+    verifyCertificateChain({ leaf: bare.certPem, trusted: [root.certPem], purpose: 'client' }),
+  );
   t.is(result.code, 'INVALID_PURPOSE');
   t.true(verifyCertificateChain({ leaf: bare.certPem, trusted: [root.certPem] }).ok);
 });
@@ -146,30 +217,59 @@ test('purpose: a leaf without extKeyUsage is refused when a purpose is asked, as
 test('purpose: an intermediate limited to clientAuth cannot issue a server certificate', (t) => {
   const clientIca = makeCa({ commonName: 'Client ICA', issuer: root, eku: ['clientAuth'] });
   const server = makeLeaf({ issuer: clientIca, eku: ['serverAuth'] });
-  const result = failure(t, verifyCertificateChain({ leaf: server.certPem, intermediates: [clientIca.certPem], trusted: [root.certPem], purpose: 'server' }));
+  const result = failure(
+    t,
+    verifyCertificateChain({
+      leaf: server.certPem,
+      intermediates: [clientIca.certPem],
+      trusted: [root.certPem],
+      purpose: 'server',
+    }),
+  );
   t.is(result.code, 'INVALID_PURPOSE');
   t.regex(result.reason, /^intermediate CN=Client ICA may not issue for server authentication/);
 });
 
 test('a leaf key usage without digitalSignature cannot sign a handshake', (t) => {
   const encipherOnly = makeLeaf({ issuer: root, keyUsage: ['keyEncipherment'] });
-  const result = failure(t, verifyCertificateChain({ leaf: encipherOnly.certPem, trusted: [root.certPem] }));
+  const result = failure(
+    t,
+    verifyCertificateChain({ leaf: encipherOnly.certPem, trusted: [root.certPem] }),
+  );
   t.is(result.code, 'INVALID_PURPOSE');
 });
 
 test('an issuer without the CA flag: INVALID_CA', (t) => {
   const notCa = makeLeaf({ commonName: 'Not A CA', issuer: root, keyUsage: ['digitalSignature'] });
   const child = makeLeaf({ issuer: notCa });
-  const result = failure(t, verifyCertificateChain({ leaf: child.certPem, intermediates: [notCa.certPem], trusted: [root.certPem] }));
+  const result = failure(
+    t,
+    verifyCertificateChain({
+      leaf: child.certPem,
+      intermediates: [notCa.certPem],
+      trusted: [root.certPem],
+    }),
+  );
   t.is(result.code, 'INVALID_CA');
   t.is(result.reason, 'intermediate CN=Not A CA is not a CA (no basicConstraints cA TRUE)');
   t.is(result.certificate, notCa.certificate);
 });
 
 test('a CA without keyCertSign in its keyUsage: INVALID_CA', (t) => {
-  const ica = makeCa({ commonName: 'No CertSign', issuer: root, keyUsage: ['digitalSignature', 'cRLSign'] });
+  const ica = makeCa({
+    commonName: 'No CertSign',
+    issuer: root,
+    keyUsage: ['digitalSignature', 'cRLSign'],
+  });
   const child = makeLeaf({ issuer: ica });
-  const result = failure(t, verifyCertificateChain({ leaf: child.certPem, intermediates: [ica.certPem], trusted: [root.certPem] }));
+  const result = failure(
+    t,
+    verifyCertificateChain({
+      leaf: child.certPem,
+      intermediates: [ica.certPem],
+      trusted: [root.certPem],
+    }),
+  );
   t.is(result.code, 'INVALID_CA');
   t.regex(result.reason, /keyUsage without keyCertSign/);
 });
@@ -178,23 +278,51 @@ test('pathLenConstraint: exceeded below a pathLen 0 CA; the leaf does not count'
   const ica1 = makeCa({ commonName: 'ICA 1', issuer: root, pathLen: 0 });
   const ica2 = makeCa({ commonName: 'ICA 2', issuer: ica1 });
   const deep = makeLeaf({ issuer: ica2 });
-  const result = failure(t, verifyCertificateChain({ leaf: deep.certPem, intermediates: [ica1.certPem, ica2.certPem], trusted: [root.certPem] }));
+  const result = failure(
+    t,
+    verifyCertificateChain({
+      leaf: deep.certPem,
+      intermediates: [ica1.certPem, ica2.certPem],
+      trusted: [root.certPem],
+    }),
+  );
   t.is(result.code, 'PATH_LENGTH_EXCEEDED');
-  t.is(result.reason, 'CN=ICA 1 allows 0 intermediates below it (pathLenConstraint) but the path has 1');
+  t.is(
+    result.reason,
+    'CN=ICA 1 allows 0 intermediates below it (pathLenConstraint) but the path has 1',
+  );
   const shallow = makeLeaf({ issuer: ica1 });
-  t.true(verifyCertificateChain({ leaf: shallow.certPem, intermediates: [ica1.certPem], trusted: [root.certPem] }).ok);
+  t.true(verifyCertificateChain({
+    leaf: shallow.certPem,
+    intermediates: [ica1.certPem],
+    trusted: [root.certPem],
+  }).ok);
 });
 
 test('a bad signature: CERT_SIGNATURE_FAILURE naming the certificate', (t) => {
   const forged = makeLeaf({ issuer: intermediate, corruptSignature: true });
-  const result = failure(t, verifyCertificateChain({ leaf: forged.certPem, intermediates: [intermediate.certPem], trusted: [root.certPem] }));
+  const result = failure(
+    t,
+    verifyCertificateChain({
+      leaf: forged.certPem,
+      intermediates: [intermediate.certPem],
+      trusted: [root.certPem],
+    }),
+  );
   t.is(result.code, 'CERT_SIGNATURE_FAILURE');
-  t.is(result.reason, 'the signature on leaf CN=localhost does not verify with the key of CN=tls13 test intermediate');
+  t.is(
+    result.reason,
+    'the signature on leaf CN=localhost does not verify with the key of CN=tls13 test intermediate',
+  );
   t.is(result.alert, 'bad_certificate');
 });
 
 test('maxDepth bounds the number of intermediates: CERT_CHAIN_TOO_LONG', (t) => {
-  const options = { leaf: leaf.certPem, intermediates: [intermediate.certPem], trusted: [root.certPem] };
+  const options = {
+    leaf: leaf.certPem,
+    intermediates: [intermediate.certPem],
+    trusted: [root.certPem],
+  };
   const result = failure(t, verifyCertificateChain({ ...options, maxDepth: 0 }));
   t.is(result.code, 'CERT_CHAIN_TOO_LONG');
   t.true(verifyCertificateChain({ ...options, maxDepth: 1 }).ok);
@@ -202,10 +330,20 @@ test('maxDepth bounds the number of intermediates: CERT_CHAIN_TOO_LONG', (t) => 
 
 test('backtracking: an expired intermediate is passed over for a valid one with the same key', (t) => {
   const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-  const expired = makeCa({ commonName: 'Twin ICA', issuer: root, key, notBefore: new Date(now - 90 * DAY), notAfter: new Date(now - DAY) });
+  const expired = makeCa({
+    commonName: 'Twin ICA',
+    issuer: root,
+    key,
+    notBefore: new Date(now - 90 * DAY),
+    notAfter: new Date(now - DAY),
+  });
   const fresh = makeCa({ commonName: 'Twin ICA', issuer: root, key });
   const child = makeLeaf({ issuer: fresh });
-  const result = verifyCertificateChain({ leaf: child.certPem, intermediates: [expired.certPem, fresh.certPem], trusted: [root.certPem] });
+  const result = verifyCertificateChain({
+    leaf: child.certPem,
+    intermediates: [expired.certPem, fresh.certPem],
+    trusted: [root.certPem],
+  });
   t.true(result.ok);
   if (result.ok) t.is(result.chain[1], fresh.certificate);
 });
@@ -216,49 +354,91 @@ test('backtracking: a cross-signed intermediate reaches the root that is trusted
   const viaOld = makeCa({ commonName: 'Cross ICA', issuer: oldRoot, key });
   const viaNew = makeCa({ commonName: 'Cross ICA', issuer: root, key });
   const child = makeLeaf({ issuer: viaNew });
-  const result = verifyCertificateChain({ leaf: child.certPem, intermediates: [viaOld.certPem, oldRoot.certPem, viaNew.certPem], trusted: [root.certPem] });
+  const result = verifyCertificateChain({
+    leaf: child.certPem,
+    intermediates: [viaOld.certPem, oldRoot.certPem, viaNew.certPem],
+    trusted: [root.certPem],
+  });
   t.deepEqual(chainNames(result), ['CN=localhost', 'CN=Cross ICA', 'CN=tls13 test root']);
 });
 
 test('an expired anchor with a valid alternative of the same name and key', (t) => {
   const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-  const oldAnchor = makeCa({ commonName: 'Renewed Root', key, notBefore: new Date(now - 400 * DAY), notAfter: new Date(now - DAY) });
+  const oldAnchor = makeCa({
+    commonName: 'Renewed Root',
+    key,
+    notBefore: new Date(now - 400 * DAY),
+    notAfter: new Date(now - DAY),
+  });
   const newAnchor = makeCa({ commonName: 'Renewed Root', key });
   const child = makeLeaf({ issuer: newAnchor });
-  const result = verifyCertificateChain({ leaf: child.certPem, trusted: [oldAnchor.certPem, newAnchor.certPem] });
+  const result = verifyCertificateChain({
+    leaf: child.certPem,
+    trusted: [oldAnchor.certPem, newAnchor.certPem],
+  });
   t.true(result.ok);
   if (result.ok) t.is(result.chain[1], newAnchor.certificate);
-  const only = failure(t, verifyCertificateChain({ leaf: child.certPem, trusted: [oldAnchor.certPem] }));
+  const only = failure(
+    t,
+    verifyCertificateChain({ leaf: child.certPem, trusted: [oldAnchor.certPem] }),
+  );
   t.is(only.code, 'CERT_HAS_EXPIRED');
   t.regex(only.reason, /^trust anchor CN=Renewed Root expired/);
 });
 
 test('an unknown critical extension: UNHANDLED_CRITICAL_EXTENSION; non-critical is ignored', (t) => {
   const value = Buffer.from([0x05, 0x00]);
-  const critical = makeLeaf({ issuer: root, extensions: [{ oid: '1.3.6.1.4.1.99999.1', critical: true, value }] });
-  const result = failure(t, verifyCertificateChain({ leaf: critical.certPem, trusted: [root.certPem] }));
+  const critical = makeLeaf({
+    issuer: root,
+    extensions: [{ oid: '1.3.6.1.4.1.99999.1', critical: true, value }],
+  });
+  const result = failure(
+    t,
+    verifyCertificateChain({ leaf: critical.certPem, trusted: [root.certPem] }),
+  );
   t.is(result.code, 'UNHANDLED_CRITICAL_EXTENSION');
-  t.is(result.reason, 'leaf CN=localhost has critical extension 1.3.6.1.4.1.99999.1, which we do not process');
+  t.is(
+    result.reason,
+    'leaf CN=localhost has critical extension 1.3.6.1.4.1.99999.1, which we do not process',
+  );
   const plain = makeLeaf({ issuer: root, extensions: [{ oid: '1.3.6.1.4.1.99999.1', value }] });
   t.true(verifyCertificateChain({ leaf: plain.certPem, trusted: [root.certPem] }).ok);
 });
 
 test('SHA-1 signatures are refused below the anchor', (t) => {
   const sha1 = makeLeaf({ issuer: root, hash: 'sha1' });
-  const result = failure(t, verifyCertificateChain({ leaf: sha1.certPem, trusted: [root.certPem] }));
+  const result = failure(
+    t,
+    verifyCertificateChain({ leaf: sha1.certPem, trusted: [root.certPem] }),
+  );
   t.is(result.code, 'CERT_SIGNATURE_ALGORITHM_WEAK');
   t.is(result.reason, 'leaf CN=localhost is signed with ecdsa_sha1, which is no longer accepted');
   const sha1Root = makeCa({ commonName: 'SHA-1 Root', hash: 'sha1' });
-  t.true(verifyCertificateChain({ leaf: makeLeaf({ issuer: sha1Root }).certPem, trusted: [sha1Root.certPem] }).ok);
+  t.true(verifyCertificateChain({
+    leaf: makeLeaf({ issuer: sha1Root }).certPem,
+    trusted: [sha1Root.certPem],
+  }).ok);
 });
 
 test('RSA keys under 2048 bits are refused', (t) => {
   const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
-  const result = failure(t, verifyCertificateChain({ leaf: makeLeaf({ issuer: root, key: weak }).certPem, trusted: [root.certPem] }));
+  const result = failure(
+    t,
+    verifyCertificateChain({
+      leaf: makeLeaf({ issuer: root, key: weak }).certPem,
+      trusted: [root.certPem],
+    }),
+  );
   t.is(result.code, 'EE_KEY_TOO_SMALL');
   t.is(result.reason, 'leaf CN=localhost has a 1024-bit RSA key, under the 2048 bits required');
   const weakCa = makeCa({ key: weak, commonName: 'Weak CA' });
-  const viaWeak = failure(t, verifyCertificateChain({ leaf: makeLeaf({ issuer: weakCa }).certPem, trusted: [weakCa.certPem] }));
+  const viaWeak = failure(
+    t,
+    verifyCertificateChain({
+      leaf: makeLeaf({ issuer: weakCa }).certPem,
+      trusted: [weakCa.certPem],
+    }),
+  );
   t.is(viaWeak.code, 'CA_KEY_TOO_SMALL');
 });
 
@@ -276,9 +456,20 @@ function constrained(opts: Parameters<typeof makeCa>[0]): Issued {
 test('name constraints: permitted DNS subtree', (t) => {
   const ica = constrained({ permitted: { dns: ['example.com'] } });
   const inside = makeLeaf({ issuer: ica, dns: ['www.example.com'] });
-  t.true(verifyCertificateChain({ leaf: inside.certPem, intermediates: [ica.certPem], trusted: [root.certPem] }).ok);
+  t.true(verifyCertificateChain({
+    leaf: inside.certPem,
+    intermediates: [ica.certPem],
+    trusted: [root.certPem],
+  }).ok);
   const outside = makeLeaf({ issuer: ica, dns: ['www.other.test'] });
-  const result = failure(t, verifyCertificateChain({ leaf: outside.certPem, intermediates: [ica.certPem], trusted: [root.certPem] }));
+  const result = failure(
+    t,
+    verifyCertificateChain({
+      leaf: outside.certPem,
+      intermediates: [ica.certPem],
+      trusted: [root.certPem],
+    }),
+  );
   t.is(result.code, 'PERMITTED_SUBTREE_VIOLATION');
   t.is(result.alert, 'unknown_ca');
   t.is(result.reason, 'CN=Constrained ICA may only issue within its permitted subtrees, not for DNS name ' +
@@ -288,25 +479,56 @@ test('name constraints: permitted DNS subtree', (t) => {
 test('name constraints: excluded DNS and IP subtrees', (t) => {
   const ica = constrained({ excluded: { dns: ['bad.example'], ip: ['10.0.0.0/8'] } });
   const dns = makeLeaf({ issuer: ica, dns: ['x.bad.example'] });
-  const r1 = failure(t, verifyCertificateChain({ leaf: dns.certPem, intermediates: [ica.certPem], trusted: [root.certPem] }));
+  const r1 = failure(
+    t,
+    verifyCertificateChain({
+      leaf: dns.certPem,
+      intermediates: [ica.certPem],
+      trusted: [root.certPem],
+    }),
+  );
   t.is(r1.code, 'EXCLUDED_SUBTREE_VIOLATION');
   const ip = makeLeaf({ issuer: ica, ip: ['10.1.2.3'] });
-  const r2 = failure(t, verifyCertificateChain({ leaf: ip.certPem, intermediates: [ica.certPem], trusted: [root.certPem] }));
+  const r2 = failure(
+    t,
+    verifyCertificateChain({
+      leaf: ip.certPem,
+      intermediates: [ica.certPem],
+      trusted: [root.certPem],
+    }),
+  );
   t.is(r2.code, 'EXCLUDED_SUBTREE_VIOLATION');
   t.regex(r2.reason, /may not issue for IP address 10\.1\.2\.3/);
   const fine = makeLeaf({ issuer: ica, dns: ['good.example'], ip: ['192.0.2.1'] });
-  t.true(verifyCertificateChain({ leaf: fine.certPem, intermediates: [ica.certPem], trusted: [root.certPem] }).ok);
+  t.true(verifyCertificateChain({
+    leaf: fine.certPem,
+    intermediates: [ica.certPem],
+    trusted: [root.certPem],
+  }).ok);
 });
 
 test('name constraints: a wildcard SAN that could name an excluded host is refused', (t) => {
   const ica = constrained({ excluded: { dns: ['secret.example.com'] } });
   const wildcard = makeLeaf({ issuer: ica, dns: ['*.example.com'] });
-  const result = failure(t, verifyCertificateChain({ leaf: wildcard.certPem, intermediates: [ica.certPem], trusted: [root.certPem] }));
+  const result = failure(
+    t,
+    verifyCertificateChain({
+      leaf: wildcard.certPem,
+      intermediates: [ica.certPem],
+      trusted: [root.certPem],
+    }),
+  );
   t.is(result.code, 'EXCLUDED_SUBTREE_VIOLATION');
 });
 
 test('input that is not a certificate is a result, never an exception', (t) => {
-  for (const junk of ['', 'hello', Buffer.from([0x30, 0x03, 0x02, 0x01]), Buffer.alloc(0), Buffer.from([0x30, 0x80])]) {
+  for (const junk of [
+    '',
+    'hello',
+    Buffer.from([0x30, 0x03, 0x02, 0x01]),
+    Buffer.alloc(0),
+    Buffer.from([0x30, 0x80]),
+  ]) {
     const result = failure(t, verifyCertificateChain({ leaf: junk, trusted: [root.certPem] }));
     t.is(result.code, 'ERR_TLS13_INVALID_CERTIFICATE');
     t.is(result.alert, 'bad_certificate');
@@ -324,7 +546,14 @@ test('a hundred same-name intermediates finish quickly and fail cleanly', (t) =>
   }
   const child = makeLeaf({ issuer });
   const started = Date.now();
-  const result = failure(t, verifyCertificateChain({ leaf: child.certPem, intermediates: loop.map((c) => c.certDer), trusted: [root.certPem] }));
+  const result = failure(
+    t,
+    verifyCertificateChain({
+      leaf: child.certPem,
+      intermediates: loop.map((c) => c.certDer),
+      trusted: [root.certPem],
+    }),
+  );
   t.true(Date.now() - started < 2000);
   t.true(['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'SELF_SIGNED_CERT_IN_CHAIN'].includes(result.code));
 });
@@ -349,7 +578,12 @@ test('corrupted leaves never make verifyCertificateChain throw', (t) => {
   for (let i = 0; i < 400; i++) {
     const copy = Buffer.from(der);
     copy[rand(copy.length)] ^= 1 << rand(8);
-    const result = verifyCertificateChain({ leaf: copy, intermediates: [intermediate.certDer], trusted: [root.certPem], name: 'server.test' });
+    const result = verifyCertificateChain({
+      leaf: copy,
+      intermediates: [intermediate.certDer],
+      trusted: [root.certPem],
+      name: 'server.test',
+    });
     if (!result.ok) codes.add(result.code);
   }
   t.true(codes.has('CERT_SIGNATURE_FAILURE'));
@@ -359,7 +593,11 @@ test('corrupted leaves never make verifyCertificateChain throw', (t) => {
 test('DER strictness: a non-minimal length inside an extension makes the leaf unusable', (t) => {
   // A subjectKeyIdentifier whose OCTET STRING length uses the long form for 1 byte.
   const skiOid = '2.5.29.14';
-  const bad = makeLeaf({ issuer: root, omitSubjectKeyId: true, extensions: [{ oid: skiOid, value: Buffer.from('048101ff', 'hex') }] });
+  const bad = makeLeaf({
+    issuer: root,
+    omitSubjectKeyId: true,
+    extensions: [{ oid: skiOid, value: Buffer.from('048101ff', 'hex') }],
+  });
   const result = failure(t, verifyCertificateChain({ leaf: bad.certDer, trusted: [root.certPem] }));
   t.is(result.code, 'ERR_TLS13_INVALID_CERTIFICATE');
   t.regex(result.reason, /subjectKeyIdentifier: DER length is not minimal/);
@@ -371,7 +609,10 @@ test('a GeneralizedTime before 2050 is refused in a sent certificate but tolerat
   const fine = makeLeaf({ issuer: gtRoot });
   t.true(verifyCertificateChain({ leaf: fine.certPem, trusted: [gtRoot.certPem] }).ok);
   const gtLeaf = makeLeaf({ issuer: root, generalizedTime: true });
-  const result = failure(t, verifyCertificateChain({ leaf: gtLeaf.certPem, trusted: [root.certPem] }));
+  const result = failure(
+    t,
+    verifyCertificateChain({ leaf: gtLeaf.certPem, trusted: [root.certPem] }),
+  );
   t.is(result.code, 'ERR_TLS13_INVALID_CERTIFICATE');
   t.regex(result.reason, /is a GeneralizedTime before 2050$/);
 });

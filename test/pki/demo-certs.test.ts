@@ -40,29 +40,55 @@ for (const [name, purpose, kind, format] of identities) {
     t.true(result.ok, result.ok ? '' : result.reason);
     if (purpose === 'server') {
       for (const name of ['127.0.0.1', '::1']) {
-        t.true(verifyCertificateChain({ leaf, intermediates: [intermediate], trusted: [read('ca.pem')], name }).ok);
+        t.true(verifyCertificateChain({
+          leaf,
+          intermediates: [intermediate],
+          trusted: [read('ca.pem')],
+          name,
+        }).ok);
       }
     }
   });
 }
 
 test('the client certificates name themselves as the demo says', (t) => {
-  const subject = (name: string) => loadIdentity({ cert: read(`${name}.pem`), key: read(`${name}-key.pem`) }).chain[0].subjectText;
+  const subject = (name: string) => loadIdentity({
+    cert: read(`${name}.pem`),
+    key: read(`${name}-key.pem`),
+  }).chain[0].subjectText;
   t.is(subject('client-ecdsa'), 'CN=tls13 Demo Client (ECDSA), O=tls13');
   t.is(subject('client-rsa'), 'CN=tls13 Demo Client (RSA), O=tls13');
 });
 
 test('the untrusted client is rejected as unknown, the expired one as expired', (t) => {
-  const untrusted = verifyCertificateChain({ leaf: read('untrusted-client.pem'), trusted: [read('ca.pem')], purpose: 'client' });
+  const untrusted = verifyCertificateChain({
+    leaf: read('untrusted-client.pem'),
+    trusted: [read('ca.pem')],
+    purpose: 'client',
+  });
   t.false(untrusted.ok);
   if (!untrusted.ok) t.is(untrusted.code, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
-  const trustedByOther = verifyCertificateChain({ leaf: read('untrusted-client.pem'), trusted: [read('other-ca.pem')], purpose: 'client' });
+  const trustedByOther = verifyCertificateChain({
+    leaf: read('untrusted-client.pem'),
+    trusted: [read('other-ca.pem')],
+    purpose: 'client',
+  });
   t.true(trustedByOther.ok);
-  const expired = verifyCertificateChain({ leaf: read('expired-client.pem'), trusted: [read('ca.pem')], purpose: 'client' });
+  const expired = verifyCertificateChain({
+    leaf: read('expired-client.pem'),
+    trusted: [read('ca.pem')],
+    purpose: 'client',
+  });
   t.false(expired.ok);
   if (!expired.ok) {
     t.is(expired.code, 'CERT_HAS_EXPIRED');
-    t.regex(expired.reason, /^leaf CN=tls13 Expired Demo Client, O=tls13 expired \d+ days ago \(notAfter 2021-01-01T00:00:00Z\)$/);
+    t.regex(
+      expired.reason,
+      /^leaf CN=tls13 Expired Demo Client, O=tls13 expired \d+ days ago \(notAfter 2021-01-01T00:00:00Z\)$/,
+    );
   }
-  t.true(loadIdentity({ cert: read('expired-client.pem'), key: read('expired-client-key.pem') }).key.kind === 'ec');
+  t.true(loadIdentity({
+    cert: read('expired-client.pem'),
+    key: read('expired-client-key.pem'),
+  }).key.kind === 'ec');
 });

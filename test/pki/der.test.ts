@@ -42,7 +42,13 @@ for (const [name, input, message] of rejects) {
 }
 
 test('decodeTime applies the UTCTime century rule of RFC 5280', (t) => {
-  const utc = (text: string) => decodeTime({ cls: 0, constructed: false, tag: 23, raw: Buffer.alloc(0), value: Buffer.from(text) });
+  const utc = (text: string) => decodeTime({
+    cls: 0,
+    constructed: false,
+    tag: 23,
+    raw: Buffer.alloc(0),
+    value: Buffer.from(text),
+  });
   t.is(utc('491231235959Z').toISOString(), '2049-12-31T23:59:59.000Z');
   t.is(utc('500101000000Z').toISOString(), '1950-01-01T00:00:00.000Z');
   t.throws(() => utc('260230000000Z'), { message: /calendar date/ });
@@ -59,7 +65,10 @@ test('parseDer never throws anything but DecodeError on random input', (t) => {
   let seed = 7;
   const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
   for (let i = 0; i < 2000; i++) {
-    const buf = Buffer.from(Array.from({ length: 1 + Math.floor(rand() * 40) }, () => Math.floor(rand() * 256)));
+    const buf = Buffer.from(Array.from(
+      { length: 1 + Math.floor(rand() * 40) },
+      () => Math.floor(rand() * 256),
+    ));
     if (rand() < 0.5) buf[0] = 0x30;
     try {
       parseDer(buf);

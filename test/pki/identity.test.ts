@@ -5,7 +5,13 @@ import { makeLeaf } from '../helpers/cert-factory';
 
 const leaf = makeLeaf({
   commonName: 'not-a-san.example',
-  dns: ['www.example.com', '*.api.example.com', 'Upper.Example.ORG', 'xn--bcher-kva.example', 'trailing.example.'],
+  dns: [
+    'www.example.com',
+    '*.api.example.com',
+    'Upper.Example.ORG',
+    'xn--bcher-kva.example',
+    'trailing.example.',
+  ],
   ip: ['192.0.2.7', '2001:db8::1'],
 }).certificate;
 

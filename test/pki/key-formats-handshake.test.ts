@@ -104,7 +104,15 @@ const cases: KeyCase[] = [
   {
     title: 'encrypted PKCS#8 (PBES2, AES-256), RSA-2048',
     make: () => {
-      openssl('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'rsa.pem');
+      openssl(
+        'genpkey',
+        '-algorithm',
+        'RSA',
+        '-pkeyopt',
+        'rsa_keygen_bits:2048',
+        '-out',
+        'rsa.pem',
+      );
       openssl('pkcs8', '-topk8', '-in', 'rsa.pem', '-passout', 'pass:pw1', '-out', 'rsa-enc.pem');
     },
     file: 'rsa-enc.pem', passphrase: 'pw1', format: 'encrypted PKCS#8',
@@ -113,7 +121,17 @@ const cases: KeyCase[] = [
     title: 'encrypted PKCS#8 (scrypt), Ed25519',
     make: () => {
       openssl('genpkey', '-algorithm', 'ED25519', '-out', 'ed.pem');
-      openssl('pkcs8', '-topk8', '-scrypt', '-in', 'ed.pem', '-passout', 'pass:pw2', '-out', 'ed-enc.pem');
+      openssl(
+        'pkcs8',
+        '-topk8',
+        '-scrypt',
+        '-in',
+        'ed.pem',
+        '-passout',
+        'pass:pw2',
+        '-out',
+        'ed-enc.pem',
+      );
     },
     file: 'ed-enc.pem', passphrase: 'pw2', format: 'encrypted PKCS#8',
   },
@@ -129,7 +147,16 @@ const cases: KeyCase[] = [
   {
     title: 'legacy encrypted PEM (Proc-Type, AES-256-CBC), PKCS#1 RSA',
     make: () => {
-      openssl('genrsa', '-traditional', '-aes256', '-passout', 'pass:pw3', '-out', 'legacy.pem', '2048');
+      openssl(
+        'genrsa',
+        '-traditional',
+        '-aes256',
+        '-passout',
+        'pass:pw3',
+        '-out',
+        'legacy.pem',
+        '2048',
+      );
     },
     file: 'legacy.pem', passphrase: 'pw3', format: 'legacy encrypted PKCS#1',
   },
@@ -156,7 +183,15 @@ for (const c of cases) {
 }
 
 test.serial('a PKCS#12 identity from openssl pkcs12 authenticates to s_server', async (t) => {
-  openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'p12key.pem');
+  openssl(
+    'genpkey',
+    '-algorithm',
+    'EC',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-out',
+    'p12key.pem',
+  );
   writeFileSync(join(dir, 'p12cert.pem'), certify('p12key.pem', 'key format pfx'));
   openssl('pkcs12', '-export', '-in', 'p12cert.pem', '-inkey', 'p12key.pem',
     '-certfile', 'client-ca.pem', '-passout', 'pass:pw4', '-out', 'id.p12');

@@ -28,27 +28,114 @@ test.before(() => {
   openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-384', '-out', 'p384.pem');
   openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-521', '-out', 'p521.pem');
   openssl('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'rsa.pem');
-  openssl('genpkey', '-algorithm', 'RSA-PSS', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'pss.pem');
+  openssl(
+    'genpkey',
+    '-algorithm',
+    'RSA-PSS',
+    '-pkeyopt',
+    'rsa_keygen_bits:2048',
+    '-out',
+    'pss.pem',
+  );
   openssl('genpkey', '-algorithm', 'ED25519', '-out', 'ed25519.pem');
   openssl('genpkey', '-algorithm', 'ED448', '-out', 'ed448.pem');
   openssl('genpkey', '-algorithm', 'X25519', '-out', 'x25519.pem');
-  openssl('pkcs8', '-topk8', '-nocrypt', '-in', 'p256.pem', '-outform', 'DER', '-out', 'p256.p8.der');
+  openssl(
+    'pkcs8',
+    '-topk8',
+    '-nocrypt',
+    '-in',
+    'p256.pem',
+    '-outform',
+    'DER',
+    '-out',
+    'p256.p8.der',
+  );
   openssl('pkcs8', '-topk8', '-in', 'p256.pem', '-passout', 'pass:secret', '-out', 'p256.enc.pem');
-  openssl('pkcs8', '-topk8', '-in', 'rsa.pem', '-v2', 'aes-128-cbc', '-passout', 'pass:secret', '-out', 'rsa.enc.pem');
-  openssl('pkcs8', '-topk8', '-in', 'p256.pem', '-scrypt', '-passout', 'pass:secret', '-out', 'p256.scrypt.pem');
-  openssl('pkcs8', '-topk8', '-in', 'p256.pem', '-passout', 'pass:secret', '-outform', 'DER', '-out', 'p256.enc.der');
+  openssl(
+    'pkcs8',
+    '-topk8',
+    '-in',
+    'rsa.pem',
+    '-v2',
+    'aes-128-cbc',
+    '-passout',
+    'pass:secret',
+    '-out',
+    'rsa.enc.pem',
+  );
+  openssl(
+    'pkcs8',
+    '-topk8',
+    '-in',
+    'p256.pem',
+    '-scrypt',
+    '-passout',
+    'pass:secret',
+    '-out',
+    'p256.scrypt.pem',
+  );
+  openssl(
+    'pkcs8',
+    '-topk8',
+    '-in',
+    'p256.pem',
+    '-passout',
+    'pass:secret',
+    '-outform',
+    'DER',
+    '-out',
+    'p256.enc.der',
+  );
   openssl('ecparam', '-name', 'prime256v1', '-genkey', '-out', 'sec1-with-params.pem');
   openssl('ec', '-in', 'p256.pem', '-out', 'sec1.pem');
   openssl('ec', '-in', 'p256.pem', '-outform', 'DER', '-out', 'sec1.der');
   openssl('ec', '-in', 'p256.pem', '-aes256', '-passout', 'pass:secret', '-out', 'sec1.legacy.pem');
-  openssl('ecparam', '-name', 'prime256v1', '-genkey', '-param_enc', 'explicit', '-out', 'explicit.pem');
+  openssl(
+    'ecparam',
+    '-name',
+    'prime256v1',
+    '-genkey',
+    '-param_enc',
+    'explicit',
+    '-out',
+    'explicit.pem',
+  );
   openssl('pkcs8', '-topk8', '-nocrypt', '-in', 'explicit.pem', '-out', 'explicit.p8.pem');
   openssl('ecparam', '-name', 'prime192v1', '-genkey', '-noout', '-out', 'p192.pem');
   openssl('ecparam', '-name', 'secp256k1', '-genkey', '-noout', '-out', 'k256.pem');
   openssl('genrsa', '-traditional', '-out', 'rsa.pkcs1.pem', '2048');
-  openssl('rsa', '-in', 'rsa.pkcs1.pem', '-traditional', '-outform', 'DER', '-out', 'rsa.pkcs1.der');
-  openssl('rsa', '-in', 'rsa.pkcs1.pem', '-traditional', '-aes256', '-passout', 'pass:secret', '-out', 'rsa.legacy.pem');
-  openssl('genpkey', '-genparam', '-algorithm', 'DSA', '-pkeyopt', 'dsa_paramgen_bits:2048', '-out', 'dsa.params');
+  openssl(
+    'rsa',
+    '-in',
+    'rsa.pkcs1.pem',
+    '-traditional',
+    '-outform',
+    'DER',
+    '-out',
+    'rsa.pkcs1.der',
+  );
+  openssl(
+    'rsa',
+    '-in',
+    'rsa.pkcs1.pem',
+    '-traditional',
+    '-aes256',
+    '-passout',
+    'pass:secret',
+    '-out',
+    'rsa.legacy.pem',
+  );
+  openssl(
+    'genpkey',
+    '-genparam',
+    '-algorithm',
+    'DSA',
+    '-pkeyopt',
+    'dsa_paramgen_bits:2048',
+    '-out',
+    'dsa.params',
+  );
   openssl('genpkey', '-paramfile', 'dsa.params', '-out', 'dsa.pem');
 });
 
@@ -80,7 +167,12 @@ test('PKCS#8 in DER, and PEM given as a string, load the same key', (t) => {
   t.true(der.keyObject.equals(pem.keyObject));
 });
 
-for (const [name, format] of [['p256.enc.pem', 'PBKDF2'], ['rsa.enc.pem', 'PBKDF2 AES-128'], ['p256.scrypt.pem', 'scrypt'], ['p256.enc.der', 'DER']]) {
+for (const [name, format] of [
+  ['p256.enc.pem', 'PBKDF2'],
+  ['rsa.enc.pem', 'PBKDF2 AES-128'],
+  ['p256.scrypt.pem', 'scrypt'],
+  ['p256.enc.der', 'DER'],
+]) {
   test(`encrypted PKCS#8 (${format}) loads with its passphrase`, (t) => {
     const key = loadPrivateKey(file(name), 'secret');
     t.is(key.format, 'encrypted PKCS#8');
@@ -90,7 +182,10 @@ for (const [name, format] of [['p256.enc.pem', 'PBKDF2'], ['rsa.enc.pem', 'PBKDF
 }
 
 test('encrypted PKCS#8 with a wrong passphrase says so', (t) => {
-  const err = t.throws(() => loadPrivateKey(file('p256.enc.pem'), 'wrong'), { instanceOf: TlsConfigError });
+  const err = t.throws(
+    () => loadPrivateKey(file('p256.enc.pem'), 'wrong'),
+    { instanceOf: TlsConfigError },
+  );
   t.is(err!.message, 'encrypted PKCS#8 key: wrong passphrase');
   t.is(err!.code, 'ERR_TLS13_KEY_PASSPHRASE');
 });
@@ -136,8 +231,14 @@ test('explicit curve parameters are refused by name', (t) => {
 });
 
 test('curves TLS 1.3 does not sign with are refused by name', (t) => {
-  t.throws(() => loadPrivateKey(file('p192.pem')), { message: 'SEC1 key uses curve P-192, not supported' });
-  t.throws(() => loadPrivateKey(file('k256.pem')), { message: 'SEC1 key uses curve secp256k1, not supported' });
+  t.throws(
+    () => loadPrivateKey(file('p192.pem')),
+    { message: 'SEC1 key uses curve P-192, not supported' },
+  );
+  t.throws(
+    () => loadPrivateKey(file('k256.pem')),
+    { message: 'SEC1 key uses curve secp256k1, not supported' },
+  );
 });
 
 test('PKCS#1 RSA loads from PEM and DER', (t) => {
@@ -159,8 +260,14 @@ test('legacy encrypted PEM (Proc-Type) loads with its passphrase and names a wro
 });
 
 test('keys TLS 1.3 cannot sign with are refused with their type', (t) => {
-  t.throws(() => loadPrivateKey(file('dsa.pem')), { message: 'PKCS#8 key is a DSA key, which TLS 1.3 cannot use' });
-  t.throws(() => loadPrivateKey(file('x25519.pem')), { message: /x25519 key, which TLS 1.3 cannot sign with/ });
+  t.throws(
+    () => loadPrivateKey(file('dsa.pem')),
+    { message: 'PKCS#8 key is a DSA key, which TLS 1.3 cannot use' },
+  );
+  t.throws(
+    () => loadPrivateKey(file('x25519.pem')),
+    { message: /x25519 key, which TLS 1.3 cannot sign with/ },
+  );
 });
 
 test('JWK private keys load; public JWKs are refused', (t) => {
@@ -170,15 +277,30 @@ test('JWK private keys load; public JWKs are refused', (t) => {
   t.is(key.format, 'JWK');
   t.is(key.namedCurve, 'P-384');
   const { d: _d, ...pub } = jwk;
-  t.throws(() => loadPrivateKey(JSON.stringify(pub)), { message: 'JWK key has no private part ("d")' });
+  t.throws(
+    () => loadPrivateKey(JSON.stringify(pub)),
+    { message: 'JWK key has no private part ("d")' },
+  );
 });
 
 test('inputs that hold no usable key say what they hold', (t) => {
   const leaf = makeLeaf();
-  t.throws(() => loadPrivateKey(leaf.certPem), { message: 'PEM key file: it holds certificates but no private key' });
-  t.throws(() => loadPrivateKey('certs/server-key.pem'), { message: 'key input holds no PEM block' });
-  t.throws(() => loadPrivateKey(Buffer.from('3003020101', 'hex')), { message: /not a PKCS#8, SEC1 or PKCS#1/ });
-  t.throws(() => loadPrivateKey(Buffer.from('30030201', 'hex')), { message: /DER key is malformed/ });
+  t.throws(
+    () => loadPrivateKey(leaf.certPem),
+    { message: 'PEM key file: it holds certificates but no private key' },
+  );
+  t.throws(
+    () => loadPrivateKey('certs/server-key.pem'),
+    { message: 'key input holds no PEM block' },
+  );
+  t.throws(
+    () => loadPrivateKey(Buffer.from('3003020101', 'hex')),
+    { message: /not a PKCS#8, SEC1 or PKCS#1/ },
+  );
+  t.throws(
+    () => loadPrivateKey(Buffer.from('30030201', 'hex')),
+    { message: /DER key is malformed/ },
+  );
   const two = file('p256.pem').toString() + file('p384.pem').toString();
   t.throws(() => loadPrivateKey(two), { message: 'PEM input holds 2 private keys; give one' });
 });
@@ -189,14 +311,20 @@ test('loadIdentity checks that the key belongs to the leaf', (t) => {
   const identity = loadIdentity({ cert: leaf.certPem, key: leaf.keyPem });
   t.is(identity.chain[0].subjectText, 'CN=localhost');
   t.is(identity.key.kind, 'ed25519');
-  const err = t.throws(() => loadIdentity({ cert: leaf.certPem, key: other.keyPem }), { instanceOf: TlsConfigError });
+  const err = t.throws(
+    () => loadIdentity({ cert: leaf.certPem, key: other.keyPem }),
+    { instanceOf: TlsConfigError },
+  );
   t.is(err!.code, 'ERR_TLS13_KEY_MISMATCH');
   t.regex(err!.message, /PKCS#8 ed25519 key does not match the public key of CN=localhost/);
 });
 
 test('loadIdentity refuses a key of another type than the certificate', (t) => {
   const leaf = makeLeaf();
-  t.throws(() => loadIdentity({ cert: leaf.certDer, key: file('rsa.pem') }), { code: 'ERR_TLS13_KEY_MISMATCH' });
+  t.throws(
+    () => loadIdentity({ cert: leaf.certDer, key: file('rsa.pem') }),
+    { code: 'ERR_TLS13_KEY_MISMATCH' },
+  );
 });
 
 test('loadIdentity accepts an RSA-PSS identity and a chain given as an array', (t) => {
@@ -213,5 +341,8 @@ test('keyToJwk exports RSA, EC and OKP keys that load back as the same key', (t)
     t.true(loadPrivateKey(JSON.stringify(jwk)).keyObject.equals(key.keyObject), name);
     t.is(keyToJwk(key).d, undefined, name);
   }
-  t.throws(() => keyToJwk(loadPrivateKey(file('pss.pem'))), { message: 'RSASSA-PSS keys have no JWK form' });
+  t.throws(
+    () => keyToJwk(loadPrivateKey(file('pss.pem'))),
+    { message: 'RSASSA-PSS keys have no JWK form' },
+  );
 });

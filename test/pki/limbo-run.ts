@@ -67,7 +67,12 @@ if (require.main === module) {
   const wrong = outcomes.filter((o) => o.expected !== o.actual);
   for (const o of outcomes) {
     const mark = o.expected === o.actual ? 'ok  ' : 'FAIL';
-    if (process.argv.includes('-v') || mark === 'FAIL') console.log(mark, o.id, o.expected, o.detail);
+    if (process.argv.includes('-v') || mark === 'FAIL') console.log(
+      mark,
+      o.id,
+      o.expected,
+      o.detail,
+    );
   }
   console.log(`${outcomes.length - wrong.length}/${outcomes.length} right`);
 }

@@ -47,13 +47,19 @@ test('decodePem returns nothing for text without blocks', (t) => {
 
 test('decodePem refuses a missing or mismatched END line', (t) => {
   const pem = encodePem('CERTIFICATE', der);
-  const missing = t.throws(() => decodePem(pem.replace(/-----END[^\n]*\n/, '')), { instanceOf: TlsConfigError });
+  const missing = t.throws(
+    () => decodePem(pem.replace(/-----END[^\n]*\n/, '')),
+    { instanceOf: TlsConfigError },
+  );
   t.regex(missing!.message, /no END line/);
   const mismatched = t.throws(() => decodePem(pem.replace('END CERTIFICATE', 'END PRIVATE KEY')));
   t.regex(mismatched!.message, /ends with END line of "PRIVATE KEY"/);
 });
 
 test('decodePem refuses invalid base64 and empty blocks', (t) => {
-  t.throws(() => decodePem('-----BEGIN X-----\nMA*D\n-----END X-----\n'), { message: /invalid base64/ });
+  t.throws(
+    () => decodePem('-----BEGIN X-----\nMA*D\n-----END X-----\n'),
+    { message: /invalid base64/ },
+  );
   t.throws(() => decodePem('-----BEGIN X-----\n-----END X-----\n'), { message: /is empty/ });
 });

@@ -31,7 +31,10 @@ test('OpenSSL 3 default pfx (PBES2, AES-256, SHA-256 MAC) loads with the chain i
   const identity = loadPfx(exportPfx('modern.p12', '-passout', 'pass:s3cret'), 's3cret');
   t.is(identity.key.format, 'PKCS#12 (PKCS#8)');
   t.is(identity.key.kind, 'rsa');
-  t.deepEqual(identity.chain.map((c) => c.subjectText), ['CN=pfx.test', 'CN=PFX ICA', 'CN=PFX Root']);
+  t.deepEqual(
+    identity.chain.map((c) => c.subjectText),
+    ['CN=pfx.test', 'CN=PFX ICA', 'CN=PFX Root'],
+  );
   t.is(identity.chain[0], leaf.certificate);
 });
 
@@ -52,12 +55,18 @@ test('RC2 certificate bags are refused with how to re-export', (t) => {
   }
   const err = t.throws(() => loadPfx(pfx, 's3cret'), { instanceOf: TlsConfigError });
   t.is(err!.code, 'ERR_TLS13_UNSUPPORTED_KEY');
-  t.regex(err!.message, /encrypted with RC2, which Node 20 cannot decrypt; re-export with openssl pkcs12/);
+  t.regex(
+    err!.message,
+    /encrypted with RC2, which Node 20 cannot decrypt; re-export with openssl pkcs12/,
+  );
 });
 
 test('a wrong or missing passphrase is named', (t) => {
   const pfx = exportPfx('pw.p12', '-passout', 'pass:right');
-  t.throws(() => loadPfx(pfx, 'wrong'), { message: 'PKCS#12 file: wrong passphrase (its MAC does not verify)' });
+  t.throws(
+    () => loadPfx(pfx, 'wrong'),
+    { message: 'PKCS#12 file: wrong passphrase (its MAC does not verify)' },
+  );
   t.throws(() => loadPfx(pfx), { message: 'PKCS#12 file: a passphrase is required' });
 });
 
@@ -68,7 +77,16 @@ test('an empty passphrase works when the file was made with one', (t) => {
 
 test('a pfx without its key, or junk, is refused with a reason', (t) => {
   const noKey = exportPfx('nokeys.p12', '-passout', 'pass:x', '-nokeys');
-  t.throws(() => loadPfx(noKey, 'x'), { message: 'PKCS#12 file holds 0 private keys; one is needed' });
-  t.throws(() => loadPfx(Buffer.from('3003020103', 'hex')), { message: /PKCS#12 file is malformed/ });
-  t.throws(() => loadPrivateKey(exportPfx('sniff.p12', '-passout', 'pass:x')), { message: /load it with loadPfx/ });
+  t.throws(
+    () => loadPfx(noKey, 'x'),
+    { message: 'PKCS#12 file holds 0 private keys; one is needed' },
+  );
+  t.throws(
+    () => loadPfx(Buffer.from('3003020103', 'hex')),
+    { message: /PKCS#12 file is malformed/ },
+  );
+  t.throws(
+    () => loadPrivateKey(exportPfx('sniff.p12', '-passout', 'pass:x')),
+    { message: /load it with loadPfx/ },
+  );
 });

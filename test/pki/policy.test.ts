@@ -29,7 +29,11 @@ const root = makeCa({ commonName: 'Policy Root' });
 function verify(icaExtensions: ExtraExtension[], leafExtensions: ExtraExtension[]): VerifyResult {
   const ica = makeCa({ commonName: 'Policy ICA', issuer: root, extensions: icaExtensions });
   const leaf = makeLeaf({ issuer: ica, extensions: leafExtensions });
-  return verifyCertificateChain({ leaf: leaf.certPem, intermediates: [ica.certPem], trusted: [root.certPem] });
+  return verifyCertificateChain({
+    leaf: leaf.certPem,
+    intermediates: [ica.certPem],
+    trusted: [root.certPem],
+  });
 }
 
 test('without requireExplicitPolicy, policies do not decide', (t) => {
@@ -43,7 +47,10 @@ test('requireExplicitPolicy: the leaf must assert a policy the path allows', (t)
   t.false(none.ok);
   if (!none.ok) {
     t.is(none.code, 'NO_EXPLICIT_POLICY');
-    t.is(none.reason, 'the path requires an explicit certificate policy and none is valid for CN=localhost');
+    t.is(
+      none.reason,
+      'the path requires an explicit certificate policy and none is valid for CN=localhost',
+    );
   }
   const other = verify([policies(P1), requireExplicit(0)], [policies(P2)]);
   t.false(other.ok);

@@ -29,7 +29,12 @@ test.serial('adds the file named by NODE_EXTRA_CA_CERTS', (t) => {
   process.env.NODE_EXTRA_CA_CERTS = file;
   resetDefaultTrustStore();
   const [leaf, intermediate] = readCertificateFile(join(certs, 'server.pem'));
-  const result = verifyCertificateChain({ leaf, intermediates: [intermediate], name: 'localhost', purpose: 'server' });
+  const result = verifyCertificateChain({
+    leaf,
+    intermediates: [intermediate],
+    name: 'localhost',
+    purpose: 'server',
+  });
   t.true(result.ok);
   if (result.ok) t.is(result.chain[2].subjectText, 'CN=tls13 Demo Root CA, O=tls13');
 });
