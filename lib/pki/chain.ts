@@ -54,6 +54,16 @@ const SEARCH_BUDGET = 256;
  * checks the leaf's identity. Synchronous; an invalid chain is a result, never an exception.
  */
 export function verifyCertificateChain(options: VerifyOptions): VerifyResult {
+  try {
+    return verify(options);
+  } catch (err) {
+    // Parsing is strict and validation reads parsed fields, so this is a defect of ours; the
+    // caller still gets a result to act on rather than an exception mid-handshake.
+    return result(parseFailure(err, 'certificate chain'));
+  }
+}
+
+function verify(options: VerifyOptions): VerifyResult {
   const time = options.time ?? new Date();
   let leaf: Certificate;
   const extra: Certificate[] = [];

@@ -66,6 +66,17 @@ export function loadPrivateKey(
   input: string | Buffer,
   passphrase?: string | Buffer,
 ): PrivateKeyInfo {
+  try {
+    return loadAnyKey(input, passphrase);
+  } catch (err) {
+    // Every path checks its structure, but a malformed file must never escape as anything but
+    // a configuration error.
+    if (err instanceof DecodeError) throw keyError(`key is malformed: ${err.message}`);
+    throw err;
+  }
+}
+
+function loadAnyKey(input: string | Buffer, passphrase?: string | Buffer): PrivateKeyInfo {
   const text = typeof input === 'string' ? input : pemTextOf(input);
   if (text !== undefined && text.trimStart().startsWith('{')) return loadJwk(text);
   if (text !== undefined) return loadPemKey(text, passphrase);

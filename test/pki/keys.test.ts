@@ -346,3 +346,24 @@ test('keyToJwk exports RSA, EC and OKP keys that load back as the same key', (t)
     { message: 'RSASSA-PSS keys have no JWK form' },
   );
 });
+
+test('corrupted key files never crash the loader: TlsConfigError only', (t) => {
+  const sources = ['p256.pem', 'rsa.pkcs1.pem', 'sec1-with-params.pem', 'p256.enc.pem', 'p256.p8.der']
+    .map((name) => file(name));
+  let seed = 5;
+  const rand = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+  for (let i = 0; i < 500; i++) {
+    const source = sources[i % sources.length];
+    const der = source[0] === 0x30 ? source : decodePem(source.toString()).at(-1)!.der;
+    const copy = Buffer.from(der);
+    for (let k = 0; k <= rand(3); k++) copy[rand(copy.length)] = rand(256);
+    for (const input of [copy, encodePem(decodePem(source.toString())[0]?.label ?? 'PRIVATE KEY', copy)]) {
+      try {
+        loadPrivateKey(input, 'secret');
+      } catch (err) {
+        if (!(err instanceof TlsConfigError)) t.fail(`${(err as Error).stack}`);
+      }
+    }
+  }
+  t.pass();
+});
