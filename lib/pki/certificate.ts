@@ -419,8 +419,8 @@ export function readCertificateFile(path: string): Certificate[] {
   return loadCertificates(readFileSync(path));
 }
 
+// DER starts with 0x30 (SEQUENCE), which is also the character "0"; the BEGIN line decides.
 function asPemText(buf: Buffer): string | undefined {
-  if (buf[0] === 0x30) return undefined;
   const text = buf.toString('latin1');
   return looksLikePem(text) ? text : undefined;
 }

@@ -9,7 +9,7 @@
 
 import type { AlertName } from '../protocol/registry';
 import { alertForCertificateError, CertificateErrorCode as Code } from '../errors';
-import { Certificate, loadCertificates, parseCertificate } from './certificate';
+import { Certificate, loadCertificates } from './certificate';
 import {
   checkNameConstraints,
   malformedConstraint,
@@ -124,8 +124,7 @@ function parseFailure(err: unknown, what: string): Failure {
 
 function toCertificates(input: string | Buffer | Certificate): Certificate[] {
   if (input instanceof Certificate) return [input];
-  if (typeof input === 'string' || input[0] !== 0x30) return loadCertificates(input);
-  return [parseCertificate(input)];
+  return loadCertificates(input);
 }
 
 // Extra or broken certificates from the peer, or anchors we cannot use, are passed over: the
@@ -203,10 +202,10 @@ class PathBuilder {
     const candidates = this.#issuersOf(current, path);
     if (candidates.length === 0 && path.length > this.#deepest.length) this.#deepest = [...path];
     for (const { cert, anchor } of candidates) {
-      if (--this.#budget < 0) {
+      if (this.#budget === 0) return undefined;
+      if (--this.#budget === 0) {
         this.#failures.unshift(failure(Code.UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
           `gave up building a path after ${SEARCH_BUDGET} candidate issuers`, current));
-        return undefined;
       }
       const found = this.#tryCandidate(path, current, cert, anchor);
       if (found) return found;

@@ -85,7 +85,6 @@ function loadAnyKey(input: string | Buffer, passphrase?: string | Buffer): Priva
 }
 
 function pemTextOf(buf: Buffer): string | undefined {
-  if (buf[0] === 0x30) return undefined;
   const text = buf.toString('utf8');
   return looksLikePem(text) || text.trimStart().startsWith('{') ? text : undefined;
 }
