@@ -6,6 +6,12 @@
 // search backtracks to the next candidate, so cross-signed roots, an expired anchor with a valid
 // alternative or two keys under one name still find the path that works. The search has a
 // budget, because hostile peers send chains built to make it quadratic.
+//
+// Where the Web PKI profile is stricter than node:tls, we follow the profile: with a purpose
+// given, a leaf must carry extKeyUsage naming it; a CA certificate is not accepted as a leaf
+// unless trusted directly; SHA-1 and MD5 signatures and RSA keys under 2048 bits are refused
+// below the anchor; anchors that a caller passes are held to the root profile (critical
+// basicConstraints, no extKeyUsage). The subject common name is never used for identity.
 
 import type { AlertName } from '../protocol/registry';
 import { alertForCertificateError, CertificateErrorCode as Code } from '../errors';
