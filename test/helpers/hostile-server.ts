@@ -27,7 +27,7 @@ import { loadCertificates } from '../../lib/pki/certificate';
 import {
   ContentType, ExtensionType, HELLO_RETRY_REQUEST_RANDOM, ProtocolVersion,
 } from '../../lib/protocol/registry';
-import { RecordSealer, plaintextRecord } from '../../lib/record/protection';
+import { plaintextRecord } from '../../lib/record/protection';
 import { LOOPBACK } from './peers';
 import { demo } from './pki';
 
@@ -79,8 +79,9 @@ export class HostileConnection {
   #share: KeyShare | undefined;
   #handshakeSecret: HandshakeSecret | undefined;
   #serverHandshakeTrafficSecret: Buffer | undefined;
-  #sealer: RecordSealer | undefined;
-  #applicationSealer: RecordSealer | undefined;
+  #serverEpoch: Epoch | undefined;
+  #serverApplicationEpoch: Epoch | undefined;
+  #retried = false;
   /** The client's write keys, in the order it uses them: handshake, then application. */
   #clientEpochs: TrafficKeys[] = [];
 
@@ -136,7 +137,9 @@ export class HostileConnection {
           data: ext.keyShareHelloRetryRequest.encode(selectedGroup) },
       ],
     });
-    this.transcript.replaceWithMessageHash(SUITE);
+    // A second HelloRetryRequest is a fault the client must catch; its transcript is moot.
+    if (!this.#retried) this.transcript.replaceWithMessageHash(SUITE);
+    this.#retried = true;
     this.transcript.add(raw);
     return raw;
   }
@@ -175,7 +178,7 @@ export class HostileConnection {
     this.#handshakeSecret = new EarlySecret(provider, SUITE).handshakeSecret(sharedSecret);
     const secrets = this.#handshakeSecret.trafficSecrets(this.transcript.hash());
     this.#serverHandshakeTrafficSecret = secrets.server;
-    this.#sealer = new RecordSealer(provider, SUITE, trafficKeys(provider, SUITE, secrets.server));
+    this.#serverEpoch = { keys: trafficKeys(provider, SUITE, secrets.server), sequence: 0n };
     this.#clientEpochs.push(trafficKeys(provider, SUITE, secrets.client));
     return raw;
   }
@@ -211,15 +214,16 @@ export class HostileConnection {
     const master = (this.#handshakeSecret as HandshakeSecret).masterSecret();
     const application = master.applicationSecrets(this.transcript.hash());
     this.#clientEpochs.push(trafficKeys(provider, SUITE, application.client));
-    this.#applicationSealer = new RecordSealer(provider, SUITE,
-      trafficKeys(provider, SUITE, application.server));
+    this.#serverApplicationEpoch = {
+      keys: trafficKeys(provider, SUITE, application.server), sequence: 0n,
+    };
     return [encryptedExtensions, certificate, certificateVerify, finished];
   }
 
   /** From now on, protect records with server_application_traffic_secret_0. */
   useApplicationKeys(): void {
-    if (!this.#applicationSealer) throw new Error('no application keys before the flight');
-    this.#sealer = this.#applicationSealer;
+    if (!this.#serverApplicationEpoch) throw new Error('no application keys before the flight');
+    this.#serverEpoch = this.#serverApplicationEpoch;
   }
 
   /** An unprotected record, with any content and any length. */
@@ -229,8 +233,15 @@ export class HostileConnection {
 
   /** A record under the server's handshake keys; `type` goes inside, as TLS 1.3 hides it. */
   sendProtected(type: number, content: Buffer): void {
-    if (!this.#sealer) throw new Error('no keys before ServerHello');
-    this.socket.write(Buffer.concat(this.#sealer.seal(type, [content], content.length)));
+    if (!this.#serverEpoch) throw new Error('no keys before ServerHello');
+    // Sealed here rather than by lib/record, which refuses to make a record over the limit.
+    const epoch = this.#serverEpoch;
+    const header = Buffer.concat([Buffer.of(ContentType.application_data, 3, 3), Buffer.alloc(2)]);
+    header.writeUInt16BE(content.length + 1 + TAG_LENGTH, 3);
+    const { ciphertext, tag } = provider.aead(SUITE.aead, epoch.keys.key)
+      .seal(nonceOf(epoch), header, [content, Buffer.of(type)]);
+    epoch.sequence++;
+    this.socket.write(Buffer.concat([header, ...ciphertext, tag]));
   }
 
   /** Every alert in what the client sent, opening protected records with its keys in turn. */
@@ -256,15 +267,21 @@ export class HostileConnection {
   }
 }
 
+/** The per-record nonce: the IV XORed with the sequence number (RFC 8446, Section 5.3). */
+function nonceOf(epoch: Epoch): Buffer {
+  const nonce = Buffer.from(epoch.keys.iv);
+  for (let i = 0, seq = epoch.sequence; i < 8; i++, seq >>= 8n) {
+    nonce[IV_LENGTH - 1 - i] ^= Number(seq & 0xffn);
+  }
+  return nonce;
+}
+
 /** Opens with the first epoch that works, dropping those before it (keys only move forward). */
 function openWithAny(epochs: Epoch[], header: Buffer, fragment: Buffer):
   { type: number; content: Buffer } | undefined {
   while (epochs.length > 0) {
     const epoch = epochs[0];
-    const nonce = Buffer.from(epoch.keys.iv);
-    for (let i = 0, seq = epoch.sequence; i < 8; i++, seq >>= 8n) {
-      nonce[IV_LENGTH - 1 - i] ^= Number(seq & 0xffn);
-    }
+    const nonce = nonceOf(epoch);
     const body = fragment.subarray(0, fragment.length - TAG_LENGTH);
     const tag = fragment.subarray(fragment.length - TAG_LENGTH);
     const inner = provider.aead(SUITE.aead, epoch.keys.key).open(nonce, header, [body], tag);

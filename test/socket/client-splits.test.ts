@@ -145,11 +145,6 @@ test('one byte at a time both ways: handshake with client certificate, 4 KiB ech
   t.true(transport.pieces.out > 4 * 1024);
 });
 
-// Known bug, reported: lib/record/deframer.ts concatenates every buffered chunk to peek at a
-// record header, so a record that arrives one byte per chunk costs time quadratic in its size
-// (about 14 s for one 16 KiB record, 7 s for 12 KiB, on the development machine). When the
-// deframer is fixed this test passes, and ava reports that the `failing` mark must go.
-
 // The deframer and the handshake reassembly join pieces once, when a record or message is
 // whole, so a stream cut into single bytes costs linear time (see lib/record/deframer.ts).
 test('one byte at a time: a full 16 KiB record arrives intact', async (t) => {
