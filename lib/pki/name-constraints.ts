@@ -1,7 +1,8 @@
 // Name constraints (RFC 5280, Section 4.2.1.10): a CA's permitted and excluded subtrees,
 // applied to every name of every certificate below it on the path.
 //
-// We process dNSName, iPAddress, rfc822Name and directoryName. For any other form, a
+// We process dNSName, iPAddress, rfc822Name, directoryName and the host of a
+// uniformResourceIdentifier. For any other form, a
 // constraint is fatal only when a certificate below carries a name of that form, which is
 // what the RFC allows ("process the constraint or reject the certificate").
 
@@ -49,6 +50,11 @@ function malformedBase(base: GeneralName): string | undefined {
     case 'rfc822Name':
       if (validEmailConstraint(base.value)) return undefined;
       return `rfc822Name constraint "${base.value}" is malformed`;
+    case 'uniformResourceIdentifier': {
+      const host = base.value.startsWith('.') ? base.value.slice(1) : base.value;
+      if (isHostName(host.toLowerCase())) return undefined;
+      return `URI constraint "${base.value}" is not a host or domain`;
+    }
     default:
       return undefined;
   }
@@ -82,16 +88,18 @@ interface SubjectNames {
   ip: Buffer[];
   email: string[];
   dn: DistinguishedName[];
+  uri: string[];
   other: GeneralName[];
 }
 
 function namesOf(cert: Certificate, includeSubject: boolean): SubjectNames {
-  const names: SubjectNames = { dns: [], ip: [], email: [], dn: [], other: [] };
+  const names: SubjectNames = { dns: [], ip: [], email: [], dn: [], uri: [], other: [] };
   for (const san of cert.subjectAltNames ?? []) {
     if (san.type === 'dNSName') names.dns.push(san.value.toLowerCase());
     else if (san.type === 'iPAddress') names.ip.push(san.bytes);
     else if (san.type === 'rfc822Name') names.email.push(san.value);
     else if (san.type === 'directoryName') names.dn.push(san.name);
+    else if (san.type === 'uniformResourceIdentifier') names.uri.push(san.value);
     else names.other.push(san);
   }
   if (includeSubject && cert.subjectName.rdns.length > 0) {
@@ -135,14 +143,15 @@ export function checkNameConstraints(
 }
 
 function countNames(n: SubjectNames): number {
-  return n.dns.length + n.ip.length + n.email.length + n.dn.length + n.other.length;
+  return n.dns.length + n.ip.length + n.email.length + n.dn.length + n.uri.length + n.other.length;
 }
 
 type Named =
   | ['dNSName', string]
   | ['iPAddress', Buffer]
   | ['rfc822Name', string]
-  | ['directoryName', DistinguishedName];
+  | ['directoryName', DistinguishedName]
+  | ['uniformResourceIdentifier', string];
 
 function allNames(n: SubjectNames): Named[] {
   return [
@@ -150,6 +159,7 @@ function allNames(n: SubjectNames): Named[] {
     ...n.ip.map((v): Named => ['iPAddress', v]),
     ...n.email.map((v): Named => ['rfc822Name', v]),
     ...n.dn.map((v): Named => ['directoryName', v]),
+    ...n.uri.map((v): Named => ['uniformResourceIdentifier', v]),
   ];
 }
 
@@ -157,6 +167,7 @@ function describe(label: Named[0]): (value: Named[1]) => string {
   return (value) => {
     if (label === 'iPAddress') return `IP address ${formatIp(value as Buffer)}`;
     if (label === 'directoryName') return `name ${nameToText(value as DistinguishedName)}`;
+    if (label === 'uniformResourceIdentifier') return `URI ${value as string}`;
     return `${label === 'dNSName' ? 'DNS name' : 'email'} ${value as string}`;
   };
 }
@@ -200,6 +211,8 @@ function matches(base: GeneralName, value: Named[1], forExclusion: boolean): boo
       return emailWithin(value as string, base.value);
     case 'directoryName':
       return nameWithin(value as DistinguishedName, base.name);
+    case 'uniformResourceIdentifier':
+      return uriWithin(value as string, base.value.toLowerCase());
     default:
       return false;
   }
@@ -240,4 +253,17 @@ function emailWithin(email: string, constraint: string): boolean {
   }
   const c = constraint.toLowerCase();
   return c.startsWith('.') ? host.endsWith(c) : host === c;
+}
+
+// RFC 5280, Section 4.2.1.10: a URI constraint names a host ("host.example.com") or the hosts
+// below a domain (".example.com"). A URI without a host, or with an IP literal, matches none.
+function uriWithin(uri: string, constraint: string): boolean {
+  let host: string;
+  try {
+    host = new URL(uri).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  if (host === '' || host.startsWith('[') || !isHostName(host)) return false;
+  return constraint.startsWith('.') ? host.endsWith(constraint) : host === constraint;
 }

@@ -54,6 +54,8 @@ export interface Subtrees {
   /** CIDR text such as "10.0.0.0/8" or "2001:db8::/32". */
   ip?: string[];
   email?: string[];
+  /** Hosts ("host.test") or domains (".example.com") for URIs. */
+  uri?: string[];
 }
 
 export interface ExtraExtension {
@@ -72,6 +74,7 @@ export interface CertOptions {
   dns?: string[];
   ip?: string[];
   email?: string[];
+  uri?: string[];
   notBefore?: Date;
   notAfter?: Date;
   isCA?: boolean;
@@ -180,6 +183,7 @@ const GeneralName = asn1.define('GeneralName', function () {
   this.choice({
     rfc822Name: this.implicit(1).ia5str(),
     dNSName: this.implicit(2).ia5str(),
+    uniformResourceIdentifier: this.implicit(6).ia5str(),
     iPAddress: this.implicit(7).octstr(),
   });
 });
@@ -377,6 +381,7 @@ function subtrees(trees: Subtrees | undefined) {
     ...(trees.dns ?? []).map((v) => ({ base: { type: 'dNSName', value: v } })),
     ...(trees.ip ?? []).map((v) => ({ base: { type: 'iPAddress', value: cidrBytes(v) } })),
     ...(trees.email ?? []).map((v) => ({ base: { type: 'rfc822Name', value: v } })),
+    ...(trees.uri ?? []).map((v) => ({ base: { type: 'uniformResourceIdentifier', value: v } })),
   ];
 }
 
@@ -421,6 +426,7 @@ function buildExtensions(
     ...(opts.dns ?? []).map((v) => ({ type: 'dNSName', value: v })),
     ...(opts.ip ?? []).map((v) => ({ type: 'iPAddress', value: ipBytes(v) })),
     ...(opts.email ?? []).map((v) => ({ type: 'rfc822Name', value: v })),
+    ...(opts.uri ?? []).map((v) => ({ type: 'uniformResourceIdentifier', value: v })),
   ];
   if (sans.length > 0) list.push(ext('2.5.29.17', false, GeneralNames.encode(sans, 'der')));
   if (opts.permitted || opts.excluded) {
@@ -506,7 +512,7 @@ export function makeCa(opts: CertOptions = {}): Issued {
  * unless `eku` says otherwise, and `localhost` as its DNS name when no SAN is given.
  */
 export function makeLeaf(opts: CertOptions = {}): Issued {
-  const named = opts.dns || opts.ip || opts.email;
+  const named = opts.dns || opts.ip || opts.email || opts.uri;
   return makeCertificate({
     commonName: opts.dns?.[0] ?? 'localhost',
     ...opts,

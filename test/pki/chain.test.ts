@@ -616,3 +616,19 @@ test('a GeneralizedTime before 2050 is refused in a sent certificate but tolerat
   t.is(result.code, 'ERR_TLS13_INVALID_CERTIFICATE');
   t.regex(result.reason, /is a GeneralizedTime before 2050$/);
 });
+
+test('name constraints: URI hosts and domains', (t) => {
+  const ica = constrained({ permitted: { uri: ['.example.com', 'exact.test'] } });
+  const verifyUri = (uri: string) => verifyCertificateChain({
+    leaf: makeLeaf({ issuer: ica, dns: ['a.example.com'], uri: [uri] }).certPem,
+    intermediates: [ica.certPem],
+    trusted: [root.certPem],
+  });
+  t.true(verifyUri('https://www.example.com/path').ok);
+  t.true(verifyUri('spiffe://exact.test/workload').ok);
+  for (const uri of ['https://example.com/', 'https://other.test/', 'urn:uuid:1234']) {
+    const result = verifyUri(uri);
+    t.false(result.ok, uri);
+    if (!result.ok) t.is(result.code, 'PERMITTED_SUBTREE_VIOLATION', uri);
+  }
+});
