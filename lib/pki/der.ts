@@ -269,3 +269,95 @@ export function encodeOid(dotted: string): Buffer {
   }
   return Buffer.from(out);
 }
+
+/**
+ * Re-encodes BER as DER: indefinite lengths become definite, long-form lengths minimal, and
+ * constructed OCTET and BIT STRINGs primitive (X.690, Section 10). SET OF order is kept. Only
+ * for files a user configures, such as PKCS#12 exports from Java and Windows, which use BER;
+ * what a peer sends is never relaxed this way.
+ */
+export function berToDer(ber: Buffer): Buffer {
+  const { der, next } = convertBer(ber, 0, 0);
+  if (next !== ber.length) throw new DecodeError('BER input has trailing bytes');
+  return der;
+}
+
+function convertBer(buf: Buffer, offset: number, depth: number): { der: Buffer; next: number } {
+  if (depth > MAX_DEPTH) throw new DecodeError('BER nesting too deep');
+  const need = (at: number, n: number) => {
+    if (at + n > buf.length) throw new DecodeError('BER element truncated');
+  };
+  need(offset, 2);
+  let pos = offset + 1;
+  if ((buf[offset] & 0x1f) === 0x1f) {
+    for (;;) {
+      need(pos, 1);
+      if ((buf[pos++] & 0x80) === 0) break;
+    }
+  }
+  const identifier = buf.subarray(offset, pos);
+  const constructed = (buf[offset] & 0x20) !== 0;
+  need(pos, 1);
+  const first = buf[pos++];
+  if (first === 0x80) {
+    if (!constructed) throw new DecodeError('BER primitive element with indefinite length');
+    const parts: Buffer[] = [];
+    for (;;) {
+      need(pos, 2);
+      if (buf[pos] === 0 && buf[pos + 1] === 0) {
+        return { der: rebuild(identifier, parts), next: pos + 2 };
+      }
+      const child = convertBer(buf, pos, depth + 1);
+      parts.push(child.der);
+      pos = child.next;
+    }
+  }
+  let length = first;
+  if (first > 0x80) {
+    const count = first & 0x7f;
+    if (count > 4) throw new DecodeError('BER length too large');
+    need(pos, count);
+    length = buf.readUIntBE(pos, count);
+    pos += count;
+  }
+  need(pos, length);
+  const end = pos + length;
+  if (!constructed) return { der: rebuild(identifier, [], buf.subarray(pos, end)), next: end };
+  const parts: Buffer[] = [];
+  while (pos < end) {
+    const child = convertBer(buf, pos, depth + 1);
+    parts.push(child.der);
+    pos = child.next;
+  }
+  if (pos !== end) throw new DecodeError('BER element overruns its parent');
+  return { der: rebuild(identifier, parts), next: end };
+}
+
+// A constructed OCTET STRING or BIT STRING (universal 4 or 3) is joined into one primitive.
+function rebuild(identifier: Buffer, parts: Buffer[], primitive?: Buffer): Buffer {
+  const tag = identifier[0];
+  if (primitive) return encodeTlv(identifier, primitive);
+  if (tag === 0x24) return encodeTlv(Buffer.from([0x04]), Buffer.concat(parts.map(contentOf)));
+  if (tag === 0x23) {
+    const segments = parts.map(contentOf);
+    const unused = segments.length > 0 ? segments[segments.length - 1][0] : 0;
+    const bits = Buffer.concat(segments.map((s) => s.subarray(1)));
+    return encodeTlv(Buffer.from([0x03]), Buffer.concat([Buffer.from([unused]), bits]));
+  }
+  return encodeTlv(identifier, Buffer.concat(parts));
+}
+
+function contentOf(der: Buffer): Buffer {
+  return readTlv(der, 0).tlv.value;
+}
+
+function encodeTlv(identifier: Buffer, content: Buffer): Buffer {
+  const n = content.length;
+  const length: number[] = [];
+  if (n < 0x80) length.push(n);
+  else {
+    for (let rest = n; rest > 0; rest = Math.floor(rest / 256)) length.unshift(rest & 0xff);
+    length.unshift(0x80 | length.length);
+  }
+  return Buffer.concat([identifier, Buffer.from(length), content]);
+}

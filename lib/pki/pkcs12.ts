@@ -16,7 +16,15 @@ import {
 
 import { DecodeError, TlsConfigError } from '../errors';
 import { type Certificate, parseCertificate } from './certificate';
-import { children, decodeOid, decodeSmallUint, parseDer, TagClass, type Tlv } from './der';
+import {
+  berToDer,
+  children,
+  decodeOid,
+  decodeSmallUint,
+  parseDer,
+  TagClass,
+  type Tlv,
+} from './der';
 import {
   type Identity,
   keyMatchesCertificate,
@@ -75,7 +83,7 @@ interface Contents {
 
 // PFX ::= SEQUENCE { version 3, authSafe ContentInfo, macData MacData OPTIONAL }
 function readPfxDer(pfx: Buffer, password: string): Contents {
-  const [version, authSafe, macData] = sequence(parseDer(pfx, FORMAT), 2, 3);
+  const [version, authSafe, macData] = sequence(parseBer(pfx, FORMAT), 2, 3);
   if (decodeSmallUint(version.value, 'PFX version') !== 3) {
     throw pfxError(`${FORMAT} file has version ${version.value[0]}, not 3`);
   }
@@ -85,7 +93,7 @@ function readPfxDer(pfx: Buffer, password: string): Contents {
   if (macData) checkMac(macData, safe, password);
 
   const out: Contents = { keys: [], certificates: [] };
-  for (const info of sequence(parseDer(safe, 'AuthenticatedSafe'), 0, Infinity)) {
+  for (const info of sequence(parseBer(safe, 'AuthenticatedSafe'), 0, Infinity)) {
     const [infoType, infoContent] = contentInfo(info);
     if (infoType === Pkcs12Oid.data) readBags(octets(infoContent), password, out);
     else if (infoType === Pkcs12Oid.encryptedData) {
@@ -117,7 +125,7 @@ function checkMac(macData: Tlv, content: Buffer, password: string): void {
 
 // SafeContents ::= SEQUENCE OF SafeBag; SafeBag ::= SEQUENCE { bagId, [0] bagValue, attrs }
 function readBags(der: Buffer, password: string, out: Contents): void {
-  for (const bag of sequence(parseDer(der, 'SafeContents'), 0, Infinity)) {
+  for (const bag of sequence(parseBer(der, 'SafeContents'), 0, Infinity)) {
     const [id, wrapped] = sequence(bag, 2, 3);
     const bagId = decodeOid(id.value);
     const value = explicit(wrapped);
@@ -163,10 +171,14 @@ function certificateOf(value: Tlv): Certificate {
 function decryptData(content: Tlv, password: string): Buffer {
   const [, info] = sequence(explicit(content), 2, 3);
   const [, algorithm, data] = sequence(info, 3, 3);
-  if (data.cls !== TagClass.context || data.tag !== 0 || data.constructed) {
-    throw new DecodeError('encryptedContent is missing or constructed');
+  if (data.cls !== TagClass.context || data.tag !== 0) {
+    throw new DecodeError('encryptedContent is missing');
   }
-  return decrypt(algorithm, data.value, password, 'certificate bags');
+  // [0] IMPLICIT OCTET STRING: BER writers may split it into segments.
+  const ciphertext = data.constructed
+    ? Buffer.concat(children(data).map((segment) => segment.value))
+    : data.value;
+  return decrypt(algorithm, ciphertext, password, 'certificate bags');
 }
 
 const PKCS12_PBE: Readonly<Record<string, [string, number, number] | string>> = {
@@ -332,6 +344,18 @@ function orderChain(key: PrivateKeyInfo, certs: Certificate[]): Certificate[] {
 function findIssuer(cert: Certificate, pool: Certificate[]): Certificate | undefined {
   if (cert.isSelfIssued) return undefined;
   return pool.find((c) => cert.issuerMatches(c));
+}
+
+// Java and Windows write PKCS#12 in BER (indefinite lengths, constructed OCTET STRINGs). A
+// file the user configured is read as BER re-encoded to DER; the MAC is checked over the
+// original content octets, which the re-encoding leaves as they were.
+function parseBer(buf: Buffer, what: string): Tlv {
+  try {
+    return parseDer(buf, what);
+  } catch (err) {
+    if (!(err instanceof DecodeError)) throw err;
+    return parseDer(berToDer(buf), what);
+  }
 }
 
 function contentInfo(tlv: Tlv): [string, Tlv] {

@@ -1,7 +1,7 @@
 import test from 'ava';
 
 import { DecodeError } from '../../lib/errors';
-import { children, decodeOid, decodeTime, encodeOid, parseDer } from '../../lib/pki/der';
+import { berToDer, children, decodeOid, decodeTime, encodeOid, parseDer } from '../../lib/pki/der';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s/g, ''), 'hex');
 
@@ -77,4 +77,14 @@ test('parseDer never throws anything but DecodeError on random input', (t) => {
     }
   }
   t.pass();
+});
+
+test('berToDer makes DER of indefinite lengths and segmented strings, and refuses broken BER', (t) => {
+  t.deepEqual(berToDer(hex('30 80 02 01 05 00 00')), hex('30 03 02 01 05'));
+  t.deepEqual(berToDer(hex('04 81 02 aa bb')), hex('04 02 aa bb'));
+  t.deepEqual(berToDer(hex('24 80 04 01 aa 04 01 bb 00 00')), hex('04 02 aa bb'));
+  t.deepEqual(berToDer(hex('23 08 03 02 00 aa 03 02 04 b0')), hex('03 03 04 aa b0'));
+  t.throws(() => berToDer(hex('30 80 02 01 05')), { instanceOf: DecodeError });
+  t.throws(() => berToDer(hex('04 80 00 00')), { message: /primitive element with indefinite/ });
+  t.throws(() => berToDer(hex('02 01 05 00')), { message: /trailing bytes/ });
 });

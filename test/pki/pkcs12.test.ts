@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { TlsConfigError } from '../../lib/errors';
 import { loadPrivateKey } from '../../lib/pki/keys';
 import { loadPfx } from '../../lib/pki/pkcs12';
-import { makeCa, makeLeaf } from '../helpers/cert-factory';
+import { berToDer, children, parseDer, type Tlv } from '../../lib/pki/der';
+import { derTlv, makeCa, makeLeaf } from '../helpers/cert-factory';
 
 // pfx files are made by the openssl CLI in the forms OpenSSL 3 and OpenSSL 1.x write.
 const dir = mkdtempSync(join(tmpdir(), 'tls13-pfx-'));
@@ -89,4 +90,31 @@ test('a pfx without its key, or junk, is refused with a reason', (t) => {
     () => loadPrivateKey(exportPfx('sniff.p12', '-passout', 'pass:x')),
     { message: /load it with loadPfx/ },
   );
+});
+
+// BER as Java and Windows write it: indefinite lengths and an OCTET STRING in segments.
+function toBer(der: Buffer): Buffer {
+  const indefinite = (tlv: Tlv, inner: Buffer) =>
+    Buffer.concat([Buffer.from([tlv.raw[0], 0x80]), inner, Buffer.from([0, 0])]);
+  const pfx = parseDer(der);
+  const [version, authSafe, mac] = children(pfx);
+  const [type, explicit] = children(authSafe);
+  const octets = children(explicit)[0].value;
+  const half = Math.floor(octets.length / 2);
+  const segmented = indefinite({ ...explicit, raw: Buffer.from([0x24]) } as Tlv, Buffer.concat([
+    derTlv(0x04, octets.subarray(0, half)),
+    derTlv(0x04, octets.subarray(half)),
+  ]));
+  const content = indefinite(explicit, segmented);
+  const info = indefinite(authSafe, Buffer.concat([type.raw, content]));
+  return indefinite(pfx, Buffer.concat([version.raw, info, mac.raw]));
+}
+
+test('a pfx in BER (indefinite lengths, segmented OCTET STRING) loads', (t) => {
+  const der = exportPfx('ber.p12', '-passout', 'pass:s3cret');
+  const ber = toBer(der);
+  t.throws(() => parseDer(ber));
+  const identity = loadPfx(ber, 's3cret');
+  t.deepEqual(identity.chain.map((c) => c.subjectText), ['CN=pfx.test', 'CN=PFX ICA', 'CN=PFX Root']);
+  t.is(berToDer(ber).length, der.length);
 });
