@@ -13,7 +13,8 @@ export type DemoFile =
   | 'server-ed25519.pem' | 'server-ed25519-key.pem' | 'server-ed448.pem' | 'server-ed448-key.pem'
   | 'server-rsa-pss.pem' | 'server-rsa-pss-key.pem' | 'server-rsa.pem' | 'server-rsa-key.pem'
   | 'client-ecdsa.pem' | 'client-ecdsa-key.pem' | 'client-rsa.pem' | 'client-rsa-key.pem'
-  | 'untrusted-client.pem' | 'untrusted-client-key.pem';
+  | 'untrusted-client.pem' | 'untrusted-client-key.pem' | 'expired-client.pem'
+  | 'expired-client-key.pem' | 'client-ed25519.pem' | 'client-ed25519-key.pem';
 
 /** The name every demo server certificate carries (with 127.0.0.1 and ::1). */
 export const SERVER_NAME = 'localhost';

@@ -339,3 +339,43 @@ test.serial('getPeerCertificate(true) links leaf, intermediate and root', async 
   t.deepEqual(client.socket.getPeerCertificate().subject, leaf.subject);
   client.socket.destroy();
 });
+
+test.serial('client certificate Ed25519: CertificateVerify with ed25519', async (t) => {
+  const peer = await startServer(t, REQUIRE_CLIENT_CERT);
+  const client = connectTraced(peer.port, {
+    cert: demo('client-ed25519.pem'), key: demo('client-ed25519-key.pem'),
+  });
+  await secureConnected(client.socket);
+  t.is(client.socket.signatureSchemes.local, 'ed25519');
+  await exchange(t, peer, client, 'ed25519');
+  t.regex(peer.output, subjectLine('client-ed25519.pem'));
+  t.true(peer.output.includes('Peer signature type: ed25519'), peer.output);
+  client.socket.destroy();
+});
+
+test.serial('sigalgs: our RSA key signs with the scheme we put first', async (t) => {
+  const peer = await startServer(t, REQUIRE_CLIENT_CERT);
+  const client = connectTraced(peer.port, {
+    cert: demo('client-rsa.pem'), key: demo('client-rsa-key.pem'),
+    sigalgs: 'ecdsa_secp256r1_sha256:rsa_pss_rsae_sha512:rsa_pss_rsae_sha256',
+  });
+  await secureConnected(client.socket);
+  t.is(client.socket.signatureSchemes.local, 'rsa_pss_rsae_sha512');
+  await exchange(t, peer, client, 'sha512');
+  t.true(peer.output.includes('Peer signing digest: SHA512'), peer.output);
+  client.socket.destroy();
+});
+
+test.serial('an expired client certificate: certificate_expired from the server', async (t) => {
+  const peer = await startServer(t, REQUIRE_CLIENT_CERT);
+  const client = connectTraced(peer.port, {
+    cert: demo('expired-client.pem'), key: demo('expired-client-key.pem'),
+  });
+  const { error, hadError } = await failure(client.socket);
+  t.is(findMessage(client.trace, 'sent', 'CertificateVerify')?.fields.algorithm,
+    'ecdsa_secp256r1_sha256');
+  t.is(error.code, 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED');
+  t.true(hadError);
+  t.deepEqual(alerts(client.trace), ['received certificate_expired']);
+  await peer.waitFor(/certificate has expired/);
+});
