@@ -189,6 +189,8 @@ export class TlsSocket extends Duplex {
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    // Writing is activity for setTimeout, as it is on net.Socket.
+    this.#touch();
     const buffers = chunks.map((c) => c.chunk);
     if (!this.#engine.connected) {
       if (this.#engine.closed) return callback(new TlsError('ERR_TLS13_NOT_CONNECTED', 'write after the connection closed'));

@@ -176,3 +176,21 @@ test('a write the transport can no longer carry fails with EPIPE, not silently',
   });
   t.is((error as { code?: string } | null | undefined)?.code, 'EPIPE');
 });
+
+test('timeout: our own writes count as activity, as on net.Socket', async (t) => {
+  const peer = await startNodeTlsServer(t, PLAIN_SERVER, (socket) => socket.resume());
+  const client = connectTraced(peer.port, { timeout: 300 });
+  await secureConnected(client.socket);
+  let timedOut = false;
+  client.socket.on('timeout', () => {
+    timedOut = true;
+  });
+  for (let i = 0; i < 8; i++) {
+    client.socket.write(`tick ${i}\n`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  t.false(timedOut, 'no timeout while we write every 100 ms');
+  await new Promise((resolve) => client.socket.once('timeout', resolve));
+  t.pass('and one once we stop');
+  client.socket.destroy();
+});
