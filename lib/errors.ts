@@ -64,6 +64,7 @@ export const CertificateErrorCode = {
   EE_KEY_TOO_SMALL: 'EE_KEY_TOO_SMALL',
   CA_KEY_TOO_SMALL: 'CA_KEY_TOO_SMALL',
   INVALID_EXTENSION: 'INVALID_EXTENSION',
+  NO_EXPLICIT_POLICY: 'NO_EXPLICIT_POLICY',
   INVALID_CERTIFICATE: 'ERR_TLS13_INVALID_CERTIFICATE',
 } as const;
 export type CertificateErrorCodeName = (typeof CertificateErrorCode)[keyof typeof CertificateErrorCode];

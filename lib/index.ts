@@ -8,6 +8,7 @@ export {
 } from './errors';
 export { verifyCertificateChain, type VerifyOptions, type VerifyResult } from './pki/chain';
 export { loadPrivateKey, loadIdentity, type PrivateKeyInfo, type Identity } from './pki/keys';
+export { loadPfx } from './pki/pkcs12';
 export { loadCertificates, parseCertificate, Certificate } from './pki/certificate';
 export { renderTrace, type TraceRecord } from './trace/trace';
 export type { Signer } from './handshake/certificate-auth';

@@ -9,6 +9,7 @@ import { SUITES, suiteByName, type Suite } from './crypto/suites';
 import { TlsConfigError } from './errors';
 import { loadCertificates, type Certificate } from './pki/certificate';
 import { loadIdentity } from './pki/keys';
+import { loadPfx } from './pki/pkcs12';
 import type { LocalIdentity, Signer } from './handshake/certificate-auth';
 
 export type Pem = string | Buffer;
@@ -19,6 +20,8 @@ export interface CommonOptions {
   cert?: Pem | Pem[];
   key?: Pem | Pem[];
   passphrase?: string;
+  /** A PKCS#12 file holding the key and its chain, opened with `passphrase`. */
+  pfx?: Buffer;
   /** Signs CertificateVerify instead of `key`, e.g. with a key held in a token. */
   signer?: Signer;
   ALPNProtocols?: string[] | Buffer[] | Uint8Array;
@@ -128,6 +131,12 @@ function identityKey(options: CommonOptions): string {
 
 /** Loads each cert and key pair; `cert` and `key` may be arrays of the same length. */
 export function resolveIdentities(options: CommonOptions): LocalIdentity[] {
+  if (options.pfx !== undefined) {
+    if (options.cert !== undefined || options.key !== undefined) {
+      throw new TlsConfigError('ERR_TLS13_INCOMPLETE_IDENTITY', 'give pfx or cert and key, not both');
+    }
+    return [{ ...loadPfx(options.pfx, options.passphrase), signer: options.signer }];
+  }
   if (options.cert === undefined && options.key === undefined) return [];
   const key = identityKey(options);
   let identities = identityCache.get(key);
