@@ -24,7 +24,8 @@ interface Served {
 }
 
 /** An https server that answers each request with the client certificate's CN and the path. */
-async function startHttpsServer(t: ExecutionContext): Promise<Served> {
+/** With `closeIdleAfter`, the server ends each connection that long after a response. */
+async function startHttpsServer(t: ExecutionContext, closeIdleAfter?: number): Promise<Served> {
   const remotePorts: number[] = [];
   const server = https.createServer({
     cert: demo('server.pem'), key: demo('server-key.pem'), ca: demo('ca.pem'),
@@ -34,6 +35,9 @@ async function startHttpsServer(t: ExecutionContext): Promise<Served> {
     remotePorts.push(socket.remotePort as number);
     res.setHeader('content-type', 'text/plain');
     res.end(`hello ${socket.getPeerCertificate().subject.CN} at ${req.url}`);
+    if (closeIdleAfter !== undefined) {
+      res.once('finish', () => setTimeout(() => socket.end(), closeIdleAfter));
+    }
   });
   t.teardown(() => new Promise<void>((resolve) => {
     server.closeAllConnections();
@@ -96,11 +100,14 @@ test('a GET through https.request with createConnection returning our socket', a
 class OurAgent extends https.Agent {
   created = 0;
   readonly sockets_: TlsSocket[] = [];
+  /** For each socket, its close event's hadError. */
+  readonly closed: Array<Promise<boolean>> = [];
 
   override createConnection(options: { port?: number | null }): net.Socket {
     this.created++;
     const socket = ourSocket(Number(options.port));
     this.sockets_.push(socket);
+    this.closed.push(new Promise((resolve) => socket.once('close', resolve)));
     return socket as unknown as net.Socket;
   }
 }
@@ -121,4 +128,20 @@ test('two GETs through a keep-alive https.Agent reuse one socket of ours', async
   t.is(served.remotePorts.length, 2);
   t.is(served.remotePorts[0], served.remotePorts[1], 'the server saw one TCP connection');
   t.is(served.remotePorts[0], agent.sockets_[0].localPort as number);
+});
+
+test('a kept socket the server closes while idle is dropped; the next GET opens one', async (t) => {
+  // The server, not the agent, ends the idle connection: Node's own keep-alive timeout would
+  // send a Keep-Alive hint that makes the agent close the socket itself.
+  const served = await startHttpsServer(t, 100);
+  const agent = new OurAgent({ keepAlive: true, maxSockets: 1 });
+  t.teardown(() => agent.destroy());
+  const first = await get({ host: LOOPBACK, port: served.port, path: '/first', agent });
+  t.false(await agent.closed[0], 'the idle socket closed cleanly when the server ended it');
+  t.true(agent.sockets_[0].readableEnded, 'it saw the end of the data of the server first');
+  const second = await get({ host: LOOPBACK, port: served.port, path: '/second', agent });
+  t.is(first.text, `hello ${CLIENT_CN} at /first`);
+  t.is(second.text, `hello ${CLIENT_CN} at /second`);
+  t.is(agent.created, 2);
+  t.not(served.remotePorts[0], served.remotePorts[1]);
 });
