@@ -632,3 +632,56 @@ test('name constraints: URI hosts and domains', (t) => {
     if (!result.ok) t.is(result.code, 'PERMITTED_SUBTREE_VIOLATION', uri);
   }
 });
+
+// The passing half of rules whose refusal is tested above.
+
+test('a leaf keyUsage with digitalSignature, or none at all, can sign a handshake', (t) => {
+  for (const keyUsage of [['digitalSignature', 'keyEncipherment'] as const, false as const]) {
+    const usable = makeLeaf({ issuer: root, keyUsage: keyUsage && [...keyUsage] });
+    t.true(verifyCertificateChain({ leaf: usable.certPem, trusted: [root.certPem] }).ok);
+  }
+});
+
+test('an RSA key of 2048 bits is accepted in a leaf and in its issuer', (t) => {
+  const rsaRoot = makeCa({ commonName: 'RSA Root', keyType: 'rsa-2048' });
+  const rsaLeaf = makeLeaf({ issuer: rsaRoot, keyType: 'rsa-2048' });
+  const result = verifyCertificateChain({ leaf: rsaLeaf.certPem, trusted: [rsaRoot.certPem] });
+  t.true(result.ok, chainNames(result).join());
+});
+
+test('P-192 and DSA keys are refused in a sent certificate; P-256 passes', (t) => {
+  const p192 = generateKeyPairSync('ec', { namedCurve: 'prime192v1' }).privateKey;
+  const dsa = generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 256 }).privateKey;
+  for (const [key, pattern] of [[p192, /P-192|prime192v1/], [dsa, /DSA/]] as const) {
+    const result = failure(
+      t,
+      verifyCertificateChain({
+        leaf: makeLeaf({ issuer: root, key }).certPem,
+        trusted: [root.certPem],
+      }),
+    );
+    t.is(result.code, 'ERR_TLS13_INVALID_CERTIFICATE');
+    t.regex(result.reason, pattern);
+  }
+  const p256 = makeLeaf({ issuer: root, keyType: 'ec-p256' });
+  t.true(verifyCertificateChain({ leaf: p256.certPem, trusted: [root.certPem] }).ok);
+});
+
+test('a notAfter past 2050, as GeneralizedTime, is accepted and checked past 2050', (t) => {
+  const notAfter = new Date(Date.UTC(2051, 0, 1));
+  const longLived = makeLeaf({ issuer: root, notAfter });
+  // notBefore is a UTCTime (tag 0x17), notAfter a GeneralizedTime "20510101000000Z" (0x18).
+  t.true(longLived.certDer.includes(Buffer.from('180f3230353130313031', 'hex')));
+  t.is(longLived.certificate.encodingIssues.length, 0);
+  t.true(verifyCertificateChain({ leaf: longLived.certPem, trusted: [root.certPem] }).ok);
+  // Checked at a moment past the switch, the leaf is still inside its validity.
+  const at2050 = new Date(Date.UTC(2050, 5, 1));
+  const lateRoot = makeCa({ commonName: 'Late Root', notAfter: new Date(Date.UTC(2060, 0, 1)) });
+  const lateLeaf = makeLeaf({ issuer: lateRoot, notAfter });
+  t.true(verifyCertificateChain({
+    leaf: lateLeaf.certPem, trusted: [lateRoot.certPem], time: at2050,
+  }).ok);
+  t.is(failure(t, verifyCertificateChain({
+    leaf: lateLeaf.certPem, trusted: [lateRoot.certPem], time: new Date(Date.UTC(2051, 0, 2)),
+  })).code, 'CERT_HAS_EXPIRED');
+});
