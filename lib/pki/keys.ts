@@ -60,10 +60,11 @@ const FOREIGN_LABELS: Readonly<Record<string, string>> = {
 
 /**
  * Loads a private key from PEM (PKCS#8, encrypted PKCS#8, SEC1 with or without an
- * EC PARAMETERS block, PKCS#1, OpenSSL's legacy encrypted PEM), DER of the same, or JWK text.
+ * EC PARAMETERS block, PKCS#1, OpenSSL's legacy encrypted PEM), DER of the same, or a JWK
+ * (RFC 7517) given as an object or as its JSON text.
  */
 export function loadPrivateKey(
-  input: string | Buffer,
+  input: string | Buffer | JsonWebKey,
   passphrase?: string | Buffer,
 ): PrivateKeyInfo {
   try {
@@ -76,9 +77,13 @@ export function loadPrivateKey(
   }
 }
 
-function loadAnyKey(input: string | Buffer, passphrase?: string | Buffer): PrivateKeyInfo {
+function loadAnyKey(
+  input: string | Buffer | JsonWebKey,
+  passphrase?: string | Buffer,
+): PrivateKeyInfo {
+  if (!Buffer.isBuffer(input) && typeof input === 'object') return loadJwk(input);
   const text = typeof input === 'string' ? input : pemTextOf(input);
-  if (text !== undefined && text.trimStart().startsWith('{')) return loadJwk(text);
+  if (text !== undefined && text.trimStart().startsWith('{')) return loadJwk(parseJwk(text));
   if (text !== undefined) return loadPemKey(text, passphrase);
   if (typeof input === 'string') throw keyError('key input holds no PEM block');
   return loadDerKey(input, passphrase);
@@ -257,16 +262,27 @@ function loadLegacyEncrypted(
   return { ...loadPkcs8(inner, what), format: what };
 }
 
-function loadJwk(text: string): PrivateKeyInfo {
-  let jwk: unknown;
+function parseJwk(text: string): unknown {
   try {
-    jwk = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
     throw keyError('JWK key is not valid JSON');
   }
-  if (typeof jwk !== 'object' || jwk === null || !('d' in jwk)) {
-    throw keyError('JWK key has no private part ("d")');
+}
+
+const JWK_KEY_TYPES: readonly string[] = ['RSA', 'EC', 'OKP'];
+
+// RFC 7518, Section 6: the key type decides which members must be present; node:crypto checks
+// those, we check what it would otherwise report less clearly.
+function loadJwk(jwk: unknown): PrivateKeyInfo {
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) {
+    throw keyError('JWK key is not a JSON object');
   }
+  const { kty } = jwk as { kty?: unknown };
+  if (typeof kty !== 'string' || !JWK_KEY_TYPES.includes(kty)) {
+    throw keyError(`JWK key has "kty" ${JSON.stringify(kty) ?? 'missing'}, not RSA, EC or OKP`);
+  }
+  if (!('d' in jwk)) throw keyError('JWK key has no private part ("d")');
   const keyObject = nodeKey(() => createPrivateKey({ key: jwk as never, format: 'jwk' }), 'JWK');
   return finish(keyObject, 'JWK');
 }

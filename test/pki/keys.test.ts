@@ -1,6 +1,6 @@
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type JsonWebKey } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -366,4 +366,57 @@ test('corrupted key files never crash the loader: TlsConfigError only', (t) => {
     }
   }
   t.pass();
+});
+
+test('JWK objects load like their JSON text: RSA, EC and OKP round trips', (t) => {
+  const names: Array<[string, string]> = [
+    ['rsa.pem', 'RSA'], ['p256.pem', 'EC'], ['p384.pem', 'EC'], ['p521.pem', 'EC'],
+    ['ed25519.pem', 'OKP'], ['ed448.pem', 'OKP'],
+  ];
+  for (const [name, kty] of names) {
+    const key = loadPrivateKey(file(name));
+    const jwk = keyToJwk(key, 'private');
+    t.is(jwk.kty, kty, name);
+    const fromObject = loadPrivateKey(jwk);
+    t.is(fromObject.format, 'JWK', name);
+    t.is(fromObject.kind, key.kind, name);
+    t.is(fromObject.namedCurve, key.namedCurve, name);
+    t.true(fromObject.keyObject.equals(key.keyObject), name);
+    t.true(loadPrivateKey(Buffer.from(JSON.stringify(jwk))).keyObject.equals(key.keyObject), name);
+    // Out again: the same members, so the round trip is exact.
+    t.deepEqual(keyToJwk(fromObject, 'private'), jwk, name);
+  }
+});
+
+test('a JWK identity matches its certificate', (t) => {
+  const leaf = makeLeaf({ keyType: 'ed448' });
+  const jwk = leaf.key.export({ format: 'jwk' });
+  const identity = loadIdentity({ cert: leaf.certPem, key: JSON.stringify(jwk) });
+  t.is(identity.key.format, 'JWK');
+  t.is(identity.key.kind, 'ed448');
+});
+
+test('JWKs that are not usable private keys are refused with the member at fault', (t) => {
+  const ec = keyToJwk(loadPrivateKey(file('p256.pem')), 'private');
+  const refusals: Array<[unknown, string | RegExp]> = [
+    [{ kty: 'oct', k: 'c2VjcmV0' }, 'JWK key has "kty" "oct", not RSA, EC or OKP'],
+    [{ crv: 'P-256', d: 'AA' }, 'JWK key has "kty" missing, not RSA, EC or OKP'],
+    [{ ...ec, d: undefined }, 'JWK key has no private part ("d")'],
+    [[ec], 'JWK key is not a JSON object'],
+    [{ ...ec, crv: 'P-192' }, /^JWK key is invalid: /],
+    [{ ...ec, x: 'AAAA' }, /^JWK key is invalid: /],
+    [generateKeyPairSync('x25519').privateKey.export({ format: 'jwk' }),
+      'JWK key is a x25519 key, which TLS 1.3 cannot sign with'],
+    [generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey.export({ format: 'jwk' }),
+      'JWK key uses curve secp256k1, not supported'],
+    [{ ...ec, kty: 'RSA' }, /^JWK key is invalid: .*key\.n/],
+  ];
+  for (const [jwk, message] of refusals) {
+    const input = JSON.parse(JSON.stringify(jwk)) as JsonWebKey;
+    const err = t.throws(() => loadPrivateKey(input), { instanceOf: TlsConfigError });
+    if (typeof message === 'string') t.is(err!.message, message);
+    else t.regex(err!.message, message);
+    t.regex(err!.code, /^ERR_TLS13_(INVALID|UNSUPPORTED)_KEY$/);
+  }
+  t.throws(() => loadPrivateKey('{"kty": "EC",'), { message: 'JWK key is not valid JSON' });
 });

@@ -31,7 +31,9 @@ function refusedWith(t: { is(a: unknown, b: unknown, m?: string): void; fail(m: 
   }
   t.is(result.code, code);
   t.is(result.alert, 'unknown_ca');
-  if (reason && !reason.test(result.reason)) t.fail(`reason "${result.reason}" does not match ${reason}`);
+  if (reason && !reason.test(result.reason)) {
+    t.fail(`reason "${result.reason}" does not match ${reason}`);
+  }
 }
 
 // NameConstraints with directoryName subtrees, which the factory's options do not write:
