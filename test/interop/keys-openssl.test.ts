@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { connect } from '../../lib/connect';
 import { TlsConfigError } from '../../lib/errors';
 import { createServer } from '../../lib/server';
-import { loadPrivateKey } from '../../lib/pki/keys';
+import { keyToJwk, loadPrivateKey } from '../../lib/pki/keys';
 import { loadPfx } from '../../lib/pki/pkcs12';
 import { LOOPBACK, startOpensslServer } from '../helpers/peers';
 import { Peer, startTestServer } from '../server/helpers';
@@ -268,6 +268,18 @@ for (const form of forms) {
     t.regex(output, new RegExp(`^subject=CN = ${commonName.replace(/\./g, '\\.')}$`, 'm'));
   });
 }
+
+test.serial('a JWK exported from an openssl key works as key text in both roles', async (t) => {
+  const form = forms.find((f) => f.file === 'p384-params-crlf.pem')!;
+  const { cert } = await prepare(form, `keys ${form.file}`);
+  const jwk = keyToJwk(loadPrivateKey(read(form.file)), 'private');
+  const identity = { cert, key: Buffer.from(JSON.stringify(jwk)) };
+  t.is(loadPrivateKey(identity.key).format, 'JWK');
+  const page = await clientAgainstSServer(t, identity);
+  t.true(page.includes(`Subject: CN=keys ${form.file}\n`), page);
+  const output = await serverAgainstSClient(t, identity);
+  t.regex(output, /^Peer signature type: ECDSA$/m);
+});
 
 // ---- PKCS#12 ----
 
