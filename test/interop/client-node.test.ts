@@ -5,12 +5,14 @@
 import test from 'ava';
 import { X509Certificate } from 'node:crypto';
 import * as net from 'node:net';
-import type * as tls from 'node:tls';
+import * as tls from 'node:tls';
+import { connect } from '../../lib/connect';
+import type { TraceRecord } from '../../lib/trace/trace';
 import {
   alerts, connectTraced, failure, findMessage, receivedText, secureConnected,
 } from '../helpers/client';
 import { LOOPBACK, startNodeTlsServer } from '../helpers/peers';
-import { demo } from '../helpers/pki';
+import { badServers, demo } from '../helpers/pki';
 
 const REQUEST_CERT: tls.TlsOptions = {
   cert: demo('server.pem'), key: demo('server-key.pem'), ca: demo('ca.pem'),
@@ -193,4 +195,40 @@ test('timeout: our own writes count as activity, as on net.Socket', async (t) =>
   await new Promise((resolve) => client.socket.once('timeout', resolve));
   t.pass('and one once we stop');
   client.socket.destroy();
+});
+
+for (const address of ['127.0.0.1', '::1']) {
+  test(`host ${address}, no servername: no SNI, the IP subjectAltName checked`, async (t) => {
+    const seenNames: Array<string | false | null> = [];
+    const server = tls.createServer({ ...PLAIN_SERVER, minVersion: 'TLSv1.3' }, (socket) => {
+      seenNames.push(socket.servername);
+      socket.end('by address');
+    });
+    t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    await new Promise<void>((resolve) => server.listen(0, address, resolve));
+    const { port } = server.address() as net.AddressInfo;
+    const socket = connect({ host: address, port, ca: demo('ca.pem') });
+    const trace: TraceRecord[] = [];
+    socket.on('trace', (record: TraceRecord) => trace.push(record));
+    await new Promise((resolve, reject) => {
+      socket.once('secureConnect', resolve);
+      socket.once('error', reject);
+    });
+    t.true(socket.authorized);
+    t.is(socket.remoteAddress, address);
+    t.is(findMessage(trace, 'sent', 'ClientHello')?.fields.server_name, '(none)');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    await new Promise((resolve) => socket.once('end', resolve));
+    t.is(Buffer.concat(chunks).toString(), 'by address');
+    t.deepEqual(seenNames, [false]);
+  });
+}
+
+test('an address the certificate does not name: ERR_TLS_CERT_ALTNAME_INVALID', async (t) => {
+  const identity = badServers().wrongName;
+  const peer = await startNodeTlsServer(t, { cert: identity.cert, key: identity.key });
+  const socket = connect({ host: LOOPBACK, port: peer.port, ca: badServers().root });
+  const { error } = await failure(socket);
+  t.is(error.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
 });
