@@ -3,7 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 
 import { verifyCertificateChain, type VerifyResult } from '../../lib/pki/chain';
 import { defaultTrustStore } from '../../lib/pki/trust-store';
-import { makeCa, makeChain, makeLeaf, type Issued } from '../helpers/cert-factory';
+import { derTlv, makeCa, makeChain, makeLeaf, type Issued } from '../helpers/cert-factory';
 
 const DAY = 86400_000;
 const now = Date.now();
@@ -684,4 +684,64 @@ test('a notAfter past 2050, as GeneralizedTime, is accepted and checked past 205
   t.is(failure(t, verifyCertificateChain({
     leaf: lateLeaf.certPem, trusted: [lateRoot.certPem], time: new Date(Date.UTC(2051, 0, 2)),
   })).code, 'CERT_HAS_EXPIRED');
+});
+
+test('the same issuer name on two keys: the one whose key signed the leaf is found', (t) => {
+  const impostor = makeCa({ commonName: 'Twin CA', issuer: root });
+  const twin = makeCa({ commonName: 'Twin CA', issuer: root });
+  const child = makeLeaf({ issuer: twin, omitAuthorityKeyId: true });
+  const both = verifyCertificateChain({
+    leaf: child.certPem,
+    intermediates: [impostor.certPem, twin.certPem],
+    trusted: [root.certPem],
+  });
+  t.true(both.ok, chainNames(both).join());
+  if (both.ok) t.is(both.chain[1], twin.certificate);
+  t.false(verifyCertificateChain({
+    leaf: child.certPem,
+    intermediates: [impostor.certPem],
+    trusted: [root.certPem],
+  }).ok);
+});
+
+test('a critical authorityInfoAccess is refused; a non-critical one is fine', (t) => {
+  // AccessDescription { id-ad-caIssuers, uniformResourceIdentifier }
+  const caIssuers = Buffer.from('06082b06010505073002', 'hex');
+  const uri = Buffer.from('http://127.0.0.1/ca.der', 'latin1');
+  const value = derTlv(0x30, derTlv(0x30, Buffer.concat([caIssuers, derTlv(0x86, uri)])));
+  const aia = '1.3.6.1.5.5.7.1.1';
+  const critical = makeLeaf({ issuer: root, extensions: [{ oid: aia, critical: true, value }] });
+  const result = failure(
+    t,
+    verifyCertificateChain({ leaf: critical.certPem, trusted: [root.certPem] }),
+  );
+  t.is(result.code, 'UNHANDLED_CRITICAL_EXTENSION');
+  t.regex(result.reason, /has critical extension 1\.3\.6\.1\.5\.5\.7\.1\.1,/);
+  const plain = makeLeaf({ issuer: root, extensions: [{ oid: aia, value }] });
+  t.true(verifyCertificateChain({ leaf: plain.certPem, trusted: [root.certPem] }).ok);
+});
+
+test('name constraints: a malformed iPAddress subtree is refused, a well-formed one is not', (t) => {
+  // NameConstraints { permittedSubtrees [0] { GeneralSubtree { iPAddress [7] } } }
+  const withIp = (bytes: Buffer) => derTlv(0x30, derTlv(0xa0, derTlv(0x30, derTlv(0x87, bytes))));
+  const verifyUnder = (bytes: Buffer) => {
+    const ica = makeCa({
+      commonName: 'IP Constrained ICA',
+      issuer: root,
+      extensions: [{ oid: '2.5.29.30', critical: true, value: withIp(bytes) }],
+    });
+    return verifyCertificateChain({
+      leaf: makeLeaf({ issuer: ica, ip: ['192.0.2.1'] }).certPem,
+      intermediates: [ica.certPem],
+      trusted: [root.certPem],
+    });
+  };
+  t.true(verifyUnder(Buffer.from([192, 0, 2, 0, 255, 255, 255, 0])).ok);
+  // Five octets are neither an IPv4 nor an IPv6 address and mask.
+  // A mask that is not a run of ones followed by zeros is malformed too.
+  for (const bytes of [[192, 0, 2, 0, 255], [192, 0, 2, 0, 255, 0, 255, 0]]) {
+    const result = failure(t, verifyUnder(Buffer.from(bytes)));
+    t.is(result.code, 'INVALID_EXTENSION');
+    t.regex(result.reason, /^CN=IP Constrained ICA has malformed name constraints: iPAddress /);
+  }
 });
