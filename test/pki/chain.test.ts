@@ -1,7 +1,8 @@
 import test from 'ava';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 
 import { verifyCertificateChain, type VerifyResult } from '../../lib/pki/chain';
+import { children, parseDer } from '../../lib/pki/der';
 import { defaultTrustStore } from '../../lib/pki/trust-store';
 import { derTlv, makeCa, makeChain, makeLeaf, type Issued } from '../helpers/cert-factory';
 
@@ -721,7 +722,7 @@ test('a critical authorityInfoAccess is refused; a non-critical one is fine', (t
   t.true(verifyCertificateChain({ leaf: plain.certPem, trusted: [root.certPem] }).ok);
 });
 
-test('name constraints: a malformed iPAddress subtree is refused, a well-formed one is not', (t) => {
+test('name constraints: a malformed iPAddress subtree is refused, a sound one is not', (t) => {
   // NameConstraints { permittedSubtrees [0] { GeneralSubtree { iPAddress [7] } } }
   const withIp = (bytes: Buffer) => derTlv(0x30, derTlv(0xa0, derTlv(0x30, derTlv(0x87, bytes))));
   const verifyUnder = (bytes: Buffer) => {
@@ -744,4 +745,31 @@ test('name constraints: a malformed iPAddress subtree is refused, a well-formed 
     t.is(result.code, 'INVALID_EXTENSION');
     t.regex(result.reason, /^CN=IP Constrained ICA has malformed name constraints: iPAddress /);
   }
+});
+
+// The factory signs with SHA-1 at weakest; MD5 is made by re-signing an RSA certificate's TBS
+// with the algorithm swapped (both OIDs have the same length, so the TBS keeps its shape).
+function resignWithMd5(cert: Buffer, issuerKey: KeyObject): Buffer {
+  const sha256WithRsa = Buffer.from('2a864886f70d01010b', 'hex');
+  const md5WithRsa = Buffer.from('2a864886f70d010104', 'hex');
+  const tbs = Buffer.from(children(parseDer(cert))[0].raw);
+  const at = tbs.indexOf(sha256WithRsa);
+  md5WithRsa.copy(tbs, at);
+  const nullParams = Buffer.from('0500', 'hex');
+  const algorithm = derTlv(0x30, Buffer.concat([derTlv(0x06, md5WithRsa), nullParams]));
+  const signature = Buffer.concat([Buffer.from([0]), sign('md5', tbs, issuerKey)]);
+  return derTlv(0x30, Buffer.concat([tbs, algorithm, derTlv(0x03, signature)]));
+}
+
+test('MD5 signatures are refused below the anchor, and tolerated on the anchor itself', (t) => {
+  const rsaRoot = makeCa({ commonName: 'MD5 Test Root', keyType: 'rsa-2048' });
+  const md5Leaf = resignWithMd5(makeLeaf({ issuer: rsaRoot }).certDer, rsaRoot.key);
+  const result = failure(t, verifyCertificateChain({ leaf: md5Leaf, trusted: [rsaRoot.certPem] }));
+  t.is(result.code, 'CERT_SIGNATURE_ALGORITHM_WEAK');
+  t.regex(result.reason, /^leaf CN=localhost is signed with .*md5/i);
+
+  const md5Root = resignWithMd5(rsaRoot.certDer, rsaRoot.key);
+  const child = makeLeaf({ issuer: rsaRoot });
+  const viaMd5Root = verifyCertificateChain({ leaf: child.certPem, trusted: [md5Root] });
+  t.true(viaMd5Root.ok, chainNames(viaMd5Root).join());
 });
