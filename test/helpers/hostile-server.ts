@@ -231,15 +231,18 @@ export class HostileConnection {
     this.socket.write(Buffer.concat(plaintextRecord(type, content)));
   }
 
-  /** A record under the server's handshake keys; `type` goes inside, as TLS 1.3 hides it. */
-  sendProtected(type: number, content: Buffer): void {
+  /**
+   * A record under the server's current keys; `type` goes inside, as TLS 1.3 hides it, followed
+   * by `padding` zero bytes (RFC 8446, Section 5.4).
+   */
+  sendProtected(type: number, content: Buffer, padding = 0): void {
     if (!this.#serverEpoch) throw new Error('no keys before ServerHello');
     // Sealed here rather than by lib/record, which refuses to make a record over the limit.
     const epoch = this.#serverEpoch;
     const header = Buffer.concat([Buffer.of(ContentType.application_data, 3, 3), Buffer.alloc(2)]);
-    header.writeUInt16BE(content.length + 1 + TAG_LENGTH, 3);
+    header.writeUInt16BE(content.length + 1 + padding + TAG_LENGTH, 3);
     const { ciphertext, tag } = provider.aead(SUITE.aead, epoch.keys.key)
-      .seal(nonceOf(epoch), header, [content, Buffer.of(type)]);
+      .seal(nonceOf(epoch), header, [content, Buffer.of(type), Buffer.alloc(padding)]);
     epoch.sequence++;
     this.socket.write(Buffer.concat([header, ...ciphertext, tag]));
   }

@@ -12,7 +12,7 @@ import {
   NamedGroup, SignatureScheme,
 } from '../../lib/protocol/registry';
 import { MAX_PLAINTEXT } from '../../lib/record/limits';
-import { alerts, connectTraced, failure, findMessage } from '../helpers/client';
+import { alerts, connectTraced, failure, findMessage, receivedText } from '../helpers/client';
 import { startHostileServer, type HostileConnection } from '../helpers/hostile-server';
 
 interface Case {
@@ -342,4 +342,28 @@ test('a fatal alert from the server mid-handshake: its code, and no alert of our
   t.true(hadError);
   t.deepEqual(alerts(client.trace), ['received handshake_failure']);
   t.deepEqual((await done).alertsFromClient(), []);
+});
+
+test('7-byte padded records across message boundaries, empty application data', async (t) => {
+  const { port, done } = await startHostileServer(t, async (server) => {
+    const hello = await server.clientHello();
+    server.sendPlaintext(ContentType.handshake, server.serverHello(hello));
+    const flight = Buffer.concat(server.serverFlight());
+    // Records of 7 bytes each cut across every message boundary, each padded with 5 zeros.
+    for (let at = 0; at < flight.length; at += 7) {
+      server.sendProtected(ContentType.handshake, flight.subarray(at, at + 7), 5);
+    }
+    server.useApplicationKeys();
+    server.sendProtected(ContentType.application_data, Buffer.alloc(0), 40);
+    server.sendProtected(ContentType.application_data, Buffer.from('padded hello'), 300);
+  });
+  const client = connectTraced(port);
+  await new Promise<void>((resolve, reject) => {
+    client.socket.once('secureConnect', resolve);
+    client.socket.once('error', reject);
+  });
+  t.is(await receivedText(client, 'padded hello'), 'padded hello');
+  client.socket.end();
+  t.deepEqual((await done).alertsFromClient().map((a) => a.description),
+    [AlertDescription.close_notify]);
 });
