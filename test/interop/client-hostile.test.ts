@@ -7,9 +7,10 @@ import type { ConnectOptions } from '../../lib/connect';
 import { groupByName, type Group } from '../../lib/crypto/groups';
 import type { ClientHello } from '../../lib/messages/hello';
 import { encodeCertificateRequest } from '../../lib/messages/authentication';
+import { encodeKeyUpdate, encodeNewSessionTicket } from '../../lib/messages/post-handshake';
 import {
   AlertDescription, AlertLevel, CipherSuite, ContentType, DOWNGRADE_TLS12, HandshakeType,
-  NamedGroup, SignatureScheme,
+  KeyUpdateRequest, NamedGroup, SignatureScheme,
 } from '../../lib/protocol/registry';
 import { MAX_PLAINTEXT } from '../../lib/record/limits';
 import { alerts, connectTraced, failure, findMessage, receivedText } from '../helpers/client';
@@ -254,7 +255,35 @@ const CASES: Case[] = [
       }));
     },
   },
+  {
+    title: 'Finished and NewSessionTicket in one record: unexpected_message',
+    code: 'ERR_TLS13_UNEXPECTED_MESSAGE', alert: 'unexpected_message',
+    reason: /spans a key change/,
+    script: async (server) => {
+      const hello = await server.clientHello();
+      server.sendPlaintext(ContentType.handshake, server.serverHello(hello));
+      server.sendProtected(ContentType.handshake,
+        Buffer.concat([...server.serverFlight(), ticket()]));
+    },
+  },
+  {
+    title: 'KeyUpdate and NewSessionTicket in one record: unexpected_message',
+    code: 'ERR_TLS13_UNEXPECTED_MESSAGE', alert: 'unexpected_message', afterHandshake: true,
+    reason: /spans a key change/,
+    script: async (server) => {
+      await completeHandshake(server);
+      const keyUpdate = encodeKeyUpdate({ requestUpdate: KeyUpdateRequest.update_not_requested });
+      server.sendProtected(ContentType.handshake, Buffer.concat([keyUpdate, ticket()]));
+    },
+  },
 ];
+
+function ticket(): Buffer {
+  return encodeNewSessionTicket({
+    ticketLifetime: 3600, ticketAgeAdd: 1, ticketNonce: Buffer.of(0), ticket: Buffer.alloc(32, 7),
+    extensions: [],
+  });
+}
 
 /** A full, correct server side of the handshake, then application keys. */
 async function completeHandshake(server: HostileConnection): Promise<void> {
