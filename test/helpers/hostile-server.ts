@@ -119,11 +119,17 @@ export class HostileConnection {
   }
 
   /**
-   * HelloRetryRequest asking for `selectedGroup`; the transcript's ClientHello becomes its
-   * message_hash (RFC 8446, Section 4.4.1).
+   * HelloRetryRequest asking for `selectedGroup` and/or echoing `cookie`; the transcript's
+   * ClientHello becomes its message_hash (RFC 8446, Section 4.4.1).
    */
-  helloRetryRequest(hello: ClientHello, selectedGroup: number,
-    options: { cipherSuite?: number } = {}): Buffer {
+  helloRetryRequest(hello: ClientHello, selectedGroup: number | undefined,
+    options: { cipherSuite?: number; cookie?: Buffer } = {}): Buffer {
+    const keyShare = selectedGroup === undefined ? [] : [
+      { type: ExtensionType.key_share, data: ext.keyShareHelloRetryRequest.encode(selectedGroup) },
+    ];
+    const cookie = options.cookie ? [
+      { type: ExtensionType.cookie, data: ext.cookie.encode(options.cookie) },
+    ] : [];
     const raw = encodeServerHello({
       legacyVersion: ProtocolVersion.TLS1_2,
       random: HELLO_RETRY_REQUEST_RANDOM,
@@ -133,8 +139,7 @@ export class HostileConnection {
       extensions: [
         { type: ExtensionType.supported_versions,
           data: ext.supportedVersionSelected.encode(ProtocolVersion.TLS1_3) },
-        { type: ExtensionType.key_share,
-          data: ext.keyShareHelloRetryRequest.encode(selectedGroup) },
+        ...keyShare, ...cookie,
       ],
     });
     // A second HelloRetryRequest is a fault the client must catch; its transcript is moot.

@@ -7,9 +7,11 @@ import type { ConnectOptions } from '../../lib/connect';
 import { groupByName, type Group } from '../../lib/crypto/groups';
 import type { ClientHello } from '../../lib/messages/hello';
 import { encodeCertificateRequest } from '../../lib/messages/authentication';
+import { cookie as cookieExtension } from '../../lib/messages/extensions';
 import { encodeKeyUpdate, encodeNewSessionTicket } from '../../lib/messages/post-handshake';
 import {
-  AlertDescription, AlertLevel, CipherSuite, ContentType, DOWNGRADE_TLS12, HandshakeType,
+  AlertDescription, AlertLevel, CipherSuite, ContentType, DOWNGRADE_TLS12, ExtensionType,
+  HandshakeType,
   KeyUpdateRequest, NamedGroup, SignatureScheme,
 } from '../../lib/protocol/registry';
 import { MAX_PLAINTEXT } from '../../lib/record/limits';
@@ -395,4 +397,28 @@ test('7-byte padded records across message boundaries, empty application data', 
   client.socket.end();
   t.deepEqual((await done).alertsFromClient().map((a) => a.description),
     [AlertDescription.close_notify]);
+});
+
+test('a HelloRetryRequest with only a cookie: echoed in the second ClientHello', async (t) => {
+  const cookie = Buffer.from('a cookie of the hostile server');
+  let echoed: Buffer | undefined;
+  const { port, done } = await startHostileServer(t, async (server) => {
+    const first = await server.clientHello();
+    server.sendPlaintext(ContentType.handshake,
+      server.helloRetryRequest(first, undefined, { cookie }));
+    const second = await server.clientHello();
+    const extension = second.extensions.find((e) => e.type === ExtensionType.cookie);
+    echoed = extension && cookieExtension.decode(extension.data);
+    server.sendPlaintext(ContentType.handshake, server.serverHello(second));
+    server.sendProtected(ContentType.handshake, Buffer.concat(server.serverFlight()));
+  });
+  const client = connectTraced(port);
+  await new Promise<void>((resolve, reject) => {
+    client.socket.once('secureConnect', resolve);
+    client.socket.once('error', reject);
+  });
+  t.deepEqual(echoed, cookie);
+  t.is(findMessage(client.trace, 'received', 'HelloRetryRequest')?.fields.selected_group, '(none)');
+  client.socket.end();
+  await done;
 });
