@@ -61,6 +61,7 @@ export interface FlightOptions {
   algorithm?: number;
   /** A Certificate message with no certificate. */
   emptyCertificate?: boolean;
+  encryptedExtensions?: ext.Extension[];
 }
 
 interface Epoch {
@@ -190,7 +191,9 @@ export class HostileConnection {
 
   /** EncryptedExtensions, Certificate, CertificateVerify and Finished of the demo server. */
   serverFlight(options: FlightOptions = {}): Buffer[] {
-    const encryptedExtensions = encodeEncryptedExtensions({ extensions: [] });
+    const encryptedExtensions = encodeEncryptedExtensions({
+      extensions: options.encryptedExtensions ?? [],
+    });
     this.transcript.add(encryptedExtensions);
 
     const chain = options.emptyCertificate ? [] : loadCertificates(demo('server.pem'));

@@ -7,7 +7,7 @@ import type { ConnectOptions } from '../../lib/connect';
 import { groupByName, type Group } from '../../lib/crypto/groups';
 import type { ClientHello } from '../../lib/messages/hello';
 import { encodeCertificateRequest } from '../../lib/messages/authentication';
-import { cookie as cookieExtension } from '../../lib/messages/extensions';
+import { cookie as cookieExtension, protocolNameList } from '../../lib/messages/extensions';
 import { encodeKeyUpdate, encodeNewSessionTicket } from '../../lib/messages/post-handshake';
 import {
   AlertDescription, AlertLevel, CipherSuite, ContentType, DOWNGRADE_TLS12, ExtensionType,
@@ -276,6 +276,35 @@ const CASES: Case[] = [
       await completeHandshake(server);
       const keyUpdate = encodeKeyUpdate({ requestUpdate: KeyUpdateRequest.update_not_requested });
       server.sendProtected(ContentType.handshake, Buffer.concat([keyUpdate, ticket()]));
+    },
+  },
+  {
+    title: 'ALPN in EncryptedExtensions, never offered: unsupported_extension',
+    code: 'ERR_TLS13_UNSUPPORTED_EXTENSION', alert: 'unsupported_extension',
+    reason: /application_layer_protocol_negotiation in EncryptedExtensions, which was not offered/,
+    script: async (server) => {
+      const hello = await server.clientHello();
+      server.sendPlaintext(ContentType.handshake, server.serverHello(hello));
+      server.sendProtected(ContentType.handshake, Buffer.concat(server.serverFlight({
+        encryptedExtensions: [{
+          type: ExtensionType.application_layer_protocol_negotiation,
+          data: protocolNameList.encode(['h2']),
+        }],
+      })));
+    },
+  },
+  {
+    title: 'supported_versions in EncryptedExtensions: illegal_parameter',
+    code: 'ERR_TLS13_ILLEGAL_PARAMETER', alert: 'illegal_parameter',
+    reason: /supported_versions in EncryptedExtensions, where it is not allowed/,
+    script: async (server) => {
+      const hello = await server.clientHello();
+      server.sendPlaintext(ContentType.handshake, server.serverHello(hello));
+      server.sendProtected(ContentType.handshake, Buffer.concat(server.serverFlight({
+        encryptedExtensions: [{
+          type: ExtensionType.supported_versions, data: Buffer.of(3, 4),
+        }],
+      })));
     },
   },
 ];
