@@ -62,6 +62,8 @@ export interface FlightOptions {
   /** A Certificate message with no certificate. */
   emptyCertificate?: boolean;
   encryptedExtensions?: ext.Extension[];
+  /** A CertificateRequest, encoded, sent after EncryptedExtensions. */
+  certificateRequest?: Buffer;
 }
 
 interface Epoch {
@@ -195,6 +197,8 @@ export class HostileConnection {
       extensions: options.encryptedExtensions ?? [],
     });
     this.transcript.add(encryptedExtensions);
+    const request = options.certificateRequest ? [options.certificateRequest] : [];
+    request.forEach((raw) => this.transcript.add(raw));
 
     const chain = options.emptyCertificate ? [] : loadCertificates(demo('server.pem'));
     const certificate = encodeCertificate({
@@ -225,7 +229,7 @@ export class HostileConnection {
     this.#serverApplicationEpoch = {
       keys: trafficKeys(provider, SUITE, application.server), sequence: 0n,
     };
-    return [encryptedExtensions, certificate, certificateVerify, finished];
+    return [encryptedExtensions, ...request, certificate, certificateVerify, finished];
   }
 
   /** From now on, protect records with server_application_traffic_secret_0. */

@@ -7,7 +7,9 @@ import type { ConnectOptions } from '../../lib/connect';
 import { groupByName, type Group } from '../../lib/crypto/groups';
 import type { ClientHello } from '../../lib/messages/hello';
 import { encodeCertificateRequest } from '../../lib/messages/authentication';
-import { cookie as cookieExtension, protocolNameList } from '../../lib/messages/extensions';
+import {
+  cookie as cookieExtension, protocolNameList, signatureSchemeList,
+} from '../../lib/messages/extensions';
 import { encodeKeyUpdate, encodeNewSessionTicket } from '../../lib/messages/post-handshake';
 import {
   AlertDescription, AlertLevel, CipherSuite, ContentType, DOWNGRADE_TLS12, ExtensionType,
@@ -307,7 +309,40 @@ const CASES: Case[] = [
       })));
     },
   },
+  {
+    title: 'a CertificateRequest with a context in the handshake: illegal_parameter',
+    code: 'ERR_TLS13_ILLEGAL_PARAMETER', alert: 'illegal_parameter',
+    reason: /CertificateRequest has a non-empty context/,
+    script: async (server) => {
+      const hello = await server.clientHello();
+      server.sendPlaintext(ContentType.handshake, server.serverHello(hello));
+      server.sendProtected(ContentType.handshake, Buffer.concat(server.serverFlight({
+        certificateRequest: encodeCertificateRequest({
+          certificateRequestContext: Buffer.of(1), extensions: [SIGNATURE_ALGORITHMS],
+        }),
+      })));
+    },
+  },
+  {
+    title: 'a CertificateRequest without signature_algorithms: missing_extension',
+    code: 'ERR_TLS13_MISSING_EXTENSION', alert: 'missing_extension',
+    reason: /CertificateRequest has no signature_algorithms/,
+    script: async (server) => {
+      const hello = await server.clientHello();
+      server.sendPlaintext(ContentType.handshake, server.serverHello(hello));
+      server.sendProtected(ContentType.handshake, Buffer.concat(server.serverFlight({
+        certificateRequest: encodeCertificateRequest({
+          certificateRequestContext: Buffer.alloc(0), extensions: [],
+        }),
+      })));
+    },
+  },
 ];
+
+const SIGNATURE_ALGORITHMS = {
+  type: ExtensionType.signature_algorithms,
+  data: signatureSchemeList.encode([SignatureScheme.ecdsa_secp256r1_sha256]),
+};
 
 function ticket(): Buffer {
   return encodeNewSessionTicket({
