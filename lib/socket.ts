@@ -108,7 +108,10 @@ export class TlsSocket extends Duplex {
     t.on('end', () => this.#onTransportEnd());
     t.on('error', (error: Error) => this.destroy(error));
     t.on('close', () => {
-      if (!this.destroyed) this.#onTransportEnd();
+      if (this.destroyed) return;
+      // A closed transport carries nothing more either way: half-open or not, we are done.
+      this.#onTransportEnd();
+      if (!this.destroyed) this.#destroyAfterRead();
     });
     t.on('drain', () => {
       const callback = this.#writeCallback;
@@ -164,7 +167,13 @@ export class TlsSocket extends Duplex {
     }
     // A transport that ends without close_notify: the data so far is all there is.
     this.push(null);
-    if (!this.allowHalfOpen || this.#engine.closed) this.destroy();
+    if (!this.allowHalfOpen || this.#engine.closed) this.#destroyAfterRead();
+  }
+
+  // Data already pushed stays readable: the socket goes once the application has read it all.
+  #destroyAfterRead(): void {
+    if (this.readableEnded) this.destroy();
+    else this.once('end', () => this.destroy());
   }
 
   #onKeylog(line: Buffer): void {
