@@ -5,8 +5,16 @@ import type { Duplex } from 'node:stream';
 import type { CryptoProvider } from './crypto/provider';
 import { ClientHandshake } from './handshake/client';
 import {
-  checkVersions, initialKeyShareGroups, isIpAddress, resolveAlpn, resolveGroups, resolveIdentities,
-  resolveSchemes, resolveSuites, resolveTrusted, type CommonOptions,
+  checkVersions,
+  initialKeyShareGroups,
+  isIpAddress,
+  resolveAlpn,
+  resolveGroups,
+  resolveIdentities,
+  resolveSchemes,
+  resolveSuites,
+  resolveTrusted,
+  type CommonOptions,
 } from './options';
 import type { Certificate } from './pki/certificate';
 import { TlsSocket, type PeerCertificate } from './socket';
@@ -33,19 +41,32 @@ export interface ConnectOptions extends CommonOptions {
 
 /** Opens a TLS 1.3 connection; `callback` is added as a 'secureConnect' listener. */
 export function connect(options: ConnectOptions, callback?: () => void): TlsSocket;
-export function connect(port: number, host?: string, options?: ConnectOptions,
-  callback?: () => void): TlsSocket;
+export function connect(
+  port: number,
+  host?: string,
+  options?: ConnectOptions,
+  callback?: () => void,
+): TlsSocket;
 export function connect(...args: unknown[]): TlsSocket {
   const { options, callback } = normalizeArgs(args);
   const config = clientConfig(options);
   const host = options.host ?? 'localhost';
   // The TCP socket must stay open for writing after the peer's FIN when the TLS socket does.
-  const transport = options.socket ?? net.connect({
-    host, port: options.port as number, allowHalfOpen: options.allowHalfOpen === true,
-  });
+  const transport =
+    options.socket ??
+    net.connect({
+      host,
+      port: options.port as number,
+      allowHalfOpen: options.allowHalfOpen === true,
+    });
   const socket = new TlsSocket({
-    role: 'client', transport, allowHalfOpen: options.allowHalfOpen, trace: options.trace,
-    keylog: options.keylog, timeout: options.timeout, provider: options.provider,
+    role: 'client',
+    transport,
+    allowHalfOpen: options.allowHalfOpen,
+    trace: options.trace,
+    keylog: options.keylog,
+    timeout: options.timeout,
+    provider: options.provider,
   });
   if (callback) socket.once('secureConnect', callback);
 
@@ -59,9 +80,10 @@ export function connect(...args: unknown[]): TlsSocket {
 }
 
 function normalizeArgs(args: unknown[]): { options: ConnectOptions; callback?: () => void } {
-  const callback = typeof args[args.length - 1] === 'function'
-    ? (args.pop() as () => void) : undefined;
-  if (typeof args[0] === 'object' && args[0] !== null) return { options: args[0] as ConnectOptions, callback };
+  const callback =
+    typeof args[args.length - 1] === 'function' ? (args.pop() as () => void) : undefined;
+  if (typeof args[0] === 'object' && args[0] !== null)
+    return { options: args[0] as ConnectOptions, callback };
   const [port, host, rest] = args as [number, string | undefined, ConnectOptions | undefined];
   return { options: { ...(rest ?? {}), port, host: host ?? rest?.host }, callback };
 }

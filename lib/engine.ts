@@ -9,15 +9,26 @@ import type { Suite } from './crypto/suites';
 import { DecodeError, TlsAlertError, TlsError, TlsProtocolError } from './errors';
 import type { EstablishedSession, HandshakeDriver, HandshakeIo } from './handshake/session';
 import type { HandshakeMessage } from './messages/handshake';
-import { decodeKeyUpdate, decodeNewSessionTicket, encodeKeyUpdate, type NewSessionTicket }
-  from './messages/post-handshake';
 import {
-  AlertDescription, AlertLevel, ContentType, HandshakeType, KeyUpdateRequest, ProtocolVersion,
-  alertName, nameOf,
+  decodeKeyUpdate,
+  decodeNewSessionTicket,
+  encodeKeyUpdate,
+  type NewSessionTicket,
+} from './messages/post-handshake';
+import {
+  AlertDescription,
+  AlertLevel,
+  ContentType,
+  HandshakeType,
+  KeyUpdateRequest,
+  ProtocolVersion,
+  alertName,
+  nameOf,
   type AlertName,
 } from './protocol/registry';
 import { Deframer } from './record/deframer';
-import { MAX_HANDSHAKE_MESSAGE, MAX_PLAINTEXT } from './record/limits';
+import { HandshakeReassembler } from './record/handshake-reassembler';
+import { MAX_PLAINTEXT } from './record/limits';
 import { RecordOpener, RecordSealer, plaintextRecord } from './record/protection';
 import { ruleFor } from './trace/alert-rules';
 import { keylogLine, type KeylogLabel } from './trace/keylog';
@@ -46,9 +57,7 @@ export class Engine {
   #driver: HandshakeDriver | undefined;
 
   readonly #deframer = new Deframer();
-  #handshakeBuffer: Buffer = Buffer.alloc(0);
-  #handshakeFragments: Buffer[] = [];
-  #handshakeFragmentBytes = 0;
+  readonly #reassembler = new HandshakeReassembler();
   #opener: RecordOpener | undefined;
   #sealer: RecordSealer | undefined;
   #pendingHandshake: Buffer[] = [];
@@ -66,7 +75,12 @@ export class Engine {
   #writeSecret: Buffer | undefined;
   #clientRandom: Buffer | undefined;
 
-  constructor(options: { provider: CryptoProvider; tracer: Tracer; sink: EngineSink; client: boolean }) {
+  constructor(options: {
+    provider: CryptoProvider;
+    tracer: Tracer;
+    sink: EngineSink;
+    client: boolean;
+  }) {
     this.#provider = options.provider;
     this.#tracer = options.tracer;
     this.#sink = options.sink;
@@ -101,7 +115,7 @@ export class Engine {
 
   /** Bytes received but not yet processed (records and handshake fragments). */
   get buffered(): number {
-    return this.#deframer.buffered + this.#handshakeBuffer.length + this.#handshakeFragmentBytes;
+    return this.#deframer.buffered + this.#reassembler.buffered;
   }
 
   /** The client random, which names this connection in key log lines. */
@@ -144,7 +158,8 @@ export class Engine {
         }
       }
     }
-    if (length > 0) this.#sink.send(this.#sealer.seal(ContentType.application_data, record, length));
+    if (length > 0)
+      this.#sink.send(this.#sealer.seal(ContentType.application_data, record, length));
   }
 
   /** Sends close_notify (RFC 8446, Section 6.1); reading goes on until the peer's. */
@@ -160,14 +175,21 @@ export class Engine {
     if (this.#phase !== 'connected' || this.#sentCloseNotify) {
       throw new TlsError('ERR_TLS13_NOT_CONNECTED', 'key update on a connection that is not open');
     }
-    this.#sendKeyUpdate(requestPeer ? KeyUpdateRequest.update_requested
-      : KeyUpdateRequest.update_not_requested);
+    this.#sendKeyUpdate(
+      requestPeer ? KeyUpdateRequest.update_requested : KeyUpdateRequest.update_not_requested,
+    );
   }
 
   exportKeyingMaterial(length: number, label: string, context?: Buffer): Buffer {
     if (!this.#session) throw new TlsError('ERR_TLS13_NOT_CONNECTED', 'handshake not complete');
-    return exportKeyingMaterial(this.#provider, this.#session.suite,
-      this.#session.exporterMasterSecret, label, context, length);
+    return exportKeyingMaterial(
+      this.#provider,
+      this.#session.suite,
+      this.#session.exporterMasterSecret,
+      label,
+      context,
+      length,
+    );
   }
 
   /** Ends the connection with a fatal alert of ours. */
@@ -195,41 +217,54 @@ export class Engine {
   }
 
   #receiveRecord(outerType: number, header: Buffer, fragment: Buffer): void {
-    if (outerType === ContentType.change_cipher_spec) return this.#receiveChangeCipherSpec(fragment);
+    if (outerType === ContentType.change_cipher_spec)
+      return this.#receiveChangeCipherSpec(fragment);
 
     let type = outerType;
     let content = fragment;
     if (this.#opener) {
       if (outerType !== ContentType.application_data) {
-        throw new TlsProtocolError('unexpected_message',
-          `peer sent an unprotected ${nameOf(ContentType, outerType)} record after keys were set`);
+        throw new TlsProtocolError(
+          'unexpected_message',
+          `peer sent an unprotected ${nameOf(ContentType, outerType)} record after keys were set`,
+        );
       }
       ({ type, content } = this.#opener.open(header, fragment));
     } else {
       if (outerType === ContentType.application_data) {
-        throw new TlsProtocolError('unexpected_message', 'peer sent application data before any keys');
+        throw new TlsProtocolError(
+          'unexpected_message',
+          'peer sent application data before any keys',
+        );
       }
       if (fragment.length > MAX_PLAINTEXT) {
-        throw new TlsProtocolError('record_overflow',
-          `peer sent a plaintext record of ${fragment.length} bytes, over ${MAX_PLAINTEXT}`);
+        throw new TlsProtocolError(
+          'record_overflow',
+          `peer sent a plaintext record of ${fragment.length} bytes, over ${MAX_PLAINTEXT}`,
+        );
       }
     }
 
     if (this.#receivedCloseNotify) return; // RFC 8446, Section 6.1: ignore data after closure.
-    if (type !== ContentType.handshake && this.#handshakePending()) {
-      throw new TlsProtocolError('unexpected_message',
-        'peer interleaved another record type with a fragmented handshake message');
+    if (type !== ContentType.handshake && this.#reassembler.buffered > 0) {
+      throw new TlsProtocolError(
+        'unexpected_message',
+        'peer interleaved another record type with a fragmented handshake message',
+      );
     }
     switch (type) {
       case ContentType.handshake:
-        return this.#receiveHandshakeFragment(content);
+        this.#reassembler.push(content);
+        return this.#dispatchHandshake();
       case ContentType.alert:
         return this.#receiveAlert(content);
       case ContentType.application_data:
         return this.#receiveApplicationData(content);
       default:
-        throw new TlsProtocolError('unexpected_message',
-          `peer sent a protected record of type ${nameOf(ContentType, type)}`);
+        throw new TlsProtocolError(
+          'unexpected_message',
+          `peer sent a protected record of type ${nameOf(ContentType, type)}`,
+        );
     }
   }
 
@@ -238,51 +273,21 @@ export class Engine {
   #receiveChangeCipherSpec(fragment: Buffer): void {
     const allowed = this.#started && this.#phase === 'handshake';
     if (!allowed || fragment.length !== 1 || fragment[0] !== 1) {
-      throw new TlsProtocolError('unexpected_message',
-        allowed ? 'peer sent a malformed ChangeCipherSpec' : 'peer sent ChangeCipherSpec outside the handshake');
+      throw new TlsProtocolError(
+        'unexpected_message',
+        allowed
+          ? 'peer sent a malformed ChangeCipherSpec'
+          : 'peer sent ChangeCipherSpec outside the handshake',
+      );
     }
-  }
-
-  #receiveHandshakeFragment(content: Buffer): void {
-    if (content.length === 0) {
-      throw new TlsProtocolError('unexpected_message', 'peer sent a zero-length handshake fragment');
-    }
-    if (this.#handshakeBuffer.length === 0 && this.#handshakeFragments.length === 0) {
-      this.#handshakeBuffer = content;
-    } else {
-      // Fragments are joined once the message is whole, so tiny records cost linear time.
-      this.#handshakeFragments.push(content);
-      this.#handshakeFragmentBytes += content.length;
-    }
-    this.#dispatchHandshake();
   }
 
   #dispatchHandshake(): void {
     while (!this.#waiting && this.#phase !== 'closed') {
-      const available = this.#handshakeBuffer.length + this.#handshakeFragmentBytes;
-      if (available < 4) return;
-      if (this.#handshakeBuffer.length < 4) this.#joinFragments();
-      const length = this.#handshakeBuffer.readUIntBE(1, 3);
-      if (length > MAX_HANDSHAKE_MESSAGE) {
-        throw new TlsProtocolError('illegal_parameter',
-          `peer sent a handshake message of ${length} bytes, over the limit of ${MAX_HANDSHAKE_MESSAGE}`);
-      }
-      if (available < 4 + length) return;
-      if (this.#handshakeBuffer.length < 4 + length) this.#joinFragments();
-      const raw = this.#handshakeBuffer.subarray(0, 4 + length);
-      this.#handshakeBuffer = this.#handshakeBuffer.subarray(4 + length);
-      this.#handleMessage({ type: raw[0], body: raw.subarray(4), raw });
+      const message = this.#reassembler.next();
+      if (!message) return;
+      this.#handleMessage(message);
     }
-  }
-
-  #handshakePending(): boolean {
-    return this.#handshakeBuffer.length + this.#handshakeFragmentBytes > 0;
-  }
-
-  #joinFragments(): void {
-    this.#handshakeBuffer = Buffer.concat([this.#handshakeBuffer, ...this.#handshakeFragments]);
-    this.#handshakeFragments = [];
-    this.#handshakeFragmentBytes = 0;
   }
 
   #handleMessage(message: HandshakeMessage): void {
@@ -315,8 +320,10 @@ export class Engine {
       case HandshakeType.key_update:
         return this.#receiveKeyUpdate(message);
       default:
-        throw new TlsProtocolError('unexpected_message',
-          `peer sent ${nameOf(HandshakeType, message.type)} after the handshake`);
+        throw new TlsProtocolError(
+          'unexpected_message',
+          `peer sent ${nameOf(HandshakeType, message.type)} after the handshake`,
+        );
     }
   }
 
@@ -335,9 +342,14 @@ export class Engine {
 
   #receiveKeyUpdate(message: HandshakeMessage): void {
     const { requestUpdate } = decodeKeyUpdate(message.body);
-    if (requestUpdate !== KeyUpdateRequest.update_not_requested &&
-        requestUpdate !== KeyUpdateRequest.update_requested) {
-      throw new TlsProtocolError('illegal_parameter', `peer sent KeyUpdate with request_update ${requestUpdate}`);
+    if (
+      requestUpdate !== KeyUpdateRequest.update_not_requested &&
+      requestUpdate !== KeyUpdateRequest.update_requested
+    ) {
+      throw new TlsProtocolError(
+        'illegal_parameter',
+        `peer sent KeyUpdate with request_update ${requestUpdate}`,
+      );
     }
     this.#tracer.message('received', 'KeyUpdate', () => ({
       request_update: nameOf(KeyUpdateRequest, requestUpdate),
@@ -354,9 +366,15 @@ export class Engine {
 
   #sendKeyUpdate(request: number): void {
     const session = this.#established();
-    this.#tracer.message('sent', 'KeyUpdate', () => ({ request_update: nameOf(KeyUpdateRequest, request) }));
+    this.#tracer.message('sent', 'KeyUpdate', () => ({
+      request_update: nameOf(KeyUpdateRequest, request),
+    }));
     this.#queueHandshake(encodeKeyUpdate({ requestUpdate: request }));
-    this.#writeSecret = nextTrafficSecret(this.#provider, session.suite, this.#writeSecret as Buffer);
+    this.#writeSecret = nextTrafficSecret(
+      this.#provider,
+      session.suite,
+      this.#writeSecret as Buffer,
+    );
     this.#installWriteKeys(session.suite, this.#writeSecret, 'the next application traffic secret');
   }
 
@@ -371,8 +389,11 @@ export class Engine {
     }
     const description = content[1];
     const name = alertName(description);
-    this.#tracer.alert('received', name ?? `unknown(${description})`,
-      name === 'close_notify' ? 'the peer ended its side' : 'the peer ends the connection');
+    this.#tracer.alert(
+      'received',
+      name ?? `unknown(${description})`,
+      name === 'close_notify' ? 'the peer ended its side' : 'the peer ends the connection',
+    );
     if (name === 'close_notify') {
       this.#receivedCloseNotify = true;
       if (this.#phase === 'handshake') {
@@ -390,7 +411,10 @@ export class Engine {
 
   #receiveApplicationData(content: Buffer): void {
     if (this.#phase !== 'connected') {
-      throw new TlsProtocolError('unexpected_message', 'peer sent application data before the handshake ended');
+      throw new TlsProtocolError(
+        'unexpected_message',
+        'peer sent application data before the handshake ended',
+      );
     }
     if (content.length > 0) this.#sink.data(content);
   }
@@ -403,9 +427,10 @@ export class Engine {
   // Handshake messages of one flight and one key go out together, in as few records as fit.
   #flushHandshake(): void {
     if (this.#pendingLength === 0) return;
-    const all = this.#pendingHandshake.length === 1
-      ? this.#pendingHandshake[0]
-      : Buffer.concat(this.#pendingHandshake, this.#pendingLength);
+    const all =
+      this.#pendingHandshake.length === 1
+        ? this.#pendingHandshake[0]
+        : Buffer.concat(this.#pendingHandshake, this.#pendingLength);
     this.#pendingHandshake = [];
     this.#pendingLength = 0;
     for (let at = 0; at < all.length; at += MAX_PLAINTEXT) {
@@ -436,16 +461,27 @@ export class Engine {
 
   #installReadKeys(suite: Suite, secret: Buffer, name: string): void {
     // RFC 8446, Section 5.1: a handshake message must not span a change of keys.
-    if (this.#handshakePending()) {
-      throw new TlsProtocolError('unexpected_message', 'peer sent a handshake message that spans a key change');
+    if (this.#reassembler.buffered > 0) {
+      throw new TlsProtocolError(
+        'unexpected_message',
+        'peer sent a handshake message that spans a key change',
+      );
     }
-    this.#opener = new RecordOpener(this.#provider, suite, trafficKeys(this.#provider, suite, secret));
+    this.#opener = new RecordOpener(
+      this.#provider,
+      suite,
+      trafficKeys(this.#provider, suite, secret),
+    );
     this.#tracer.keys('read', name);
   }
 
   #installWriteKeys(suite: Suite, secret: Buffer, name: string): void {
     this.#flushHandshake();
-    this.#sealer = new RecordSealer(this.#provider, suite, trafficKeys(this.#provider, suite, secret));
+    this.#sealer = new RecordSealer(
+      this.#provider,
+      suite,
+      trafficKeys(this.#provider, suite, secret),
+    );
     this.#tracer.keys('write', name);
   }
 

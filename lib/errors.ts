@@ -67,7 +67,8 @@ export const CertificateErrorCode = {
   NO_EXPLICIT_POLICY: 'NO_EXPLICIT_POLICY',
   INVALID_CERTIFICATE: 'ERR_TLS13_INVALID_CERTIFICATE',
 } as const;
-export type CertificateErrorCodeName = (typeof CertificateErrorCode)[keyof typeof CertificateErrorCode];
+export type CertificateErrorCodeName =
+  (typeof CertificateErrorCode)[keyof typeof CertificateErrorCode];
 
 /** The alert each verification failure sends (RFC 8446, Section 6.2). */
 export function alertForCertificateError(code: string): AlertName {

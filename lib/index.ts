@@ -3,7 +3,11 @@
 export { connect, type ConnectOptions } from './connect';
 export { TlsSocket, type PeerCertificate } from './socket';
 export {
-  TlsError, TlsProtocolError, TlsAlertError, TlsConfigError, CertificateVerificationError,
+  TlsError,
+  TlsProtocolError,
+  TlsAlertError,
+  TlsConfigError,
+  CertificateVerificationError,
   DecodeError,
 } from './errors';
 export { verifyCertificateChain, type VerifyOptions, type VerifyResult } from './pki/chain';
@@ -14,5 +18,10 @@ export { renderTrace, type TraceRecord } from './trace/trace';
 export type { Signer } from './handshake/certificate-auth';
 export type { CryptoProvider } from './crypto/provider';
 export {
-  createServer, createSecureContext, Server, SecureContext, type ServerOptions, type SniCallback,
+  createServer,
+  createSecureContext,
+  Server,
+  SecureContext,
+  type ServerOptions,
+  type SniCallback,
 } from './server';

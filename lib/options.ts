@@ -37,10 +37,16 @@ export const DEFAULT_KEY_SHARE_GROUP = 'x25519';
 
 export function resolveSuites(ciphers: string | undefined): Suite[] {
   if (!ciphers) return [...SUITES];
-  const names = ciphers.split(':').map((s) => s.trim()).filter(Boolean);
+  const names = ciphers
+    .split(':')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const suites = names.map((n) => suiteByName(n)).filter((s): s is Suite => s !== undefined);
   if (suites.length === 0) {
-    throw new TlsConfigError('ERR_TLS13_NO_CIPHERS', `no TLS 1.3 cipher suite in ciphers "${ciphers}"`);
+    throw new TlsConfigError(
+      'ERR_TLS13_NO_CIPHERS',
+      `no TLS 1.3 cipher suite in ciphers "${ciphers}"`,
+    );
   }
   return suites;
 }
@@ -49,17 +55,28 @@ export function resolveSuites(ciphers: string | undefined): Suite[] {
 export function resolveGroups(ecdhCurve: string | undefined): Group[] {
   if (!ecdhCurve || ecdhCurve === 'auto') return [...GROUPS];
   const groups: Group[] = [];
-  for (const name of ecdhCurve.split(':').map((s) => s.trim()).filter(Boolean)) {
+  for (const name of ecdhCurve
+    .split(':')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const group = groupByName(name);
-    if (!group) throw new TlsConfigError('ERR_TLS13_UNKNOWN_GROUP', `unsupported group "${name}" in ecdhCurve`);
+    if (!group)
+      throw new TlsConfigError(
+        'ERR_TLS13_UNKNOWN_GROUP',
+        `unsupported group "${name}" in ecdhCurve`,
+      );
     if (!groups.includes(group)) groups.push(group);
   }
-  if (groups.length === 0) throw new TlsConfigError('ERR_TLS13_UNKNOWN_GROUP', 'ecdhCurve names no group');
+  if (groups.length === 0)
+    throw new TlsConfigError('ERR_TLS13_UNKNOWN_GROUP', 'ecdhCurve names no group');
   return groups;
 }
 
 /** The groups a first ClientHello carries shares for: x25519 if listed, else the first. */
-export function initialKeyShareGroups(groups: readonly Group[], ecdhCurve: string | undefined): Group[] {
+export function initialKeyShareGroups(
+  groups: readonly Group[],
+  ecdhCurve: string | undefined,
+): Group[] {
   if (ecdhCurve && ecdhCurve !== 'auto') return [groups[0]];
   const preferred = groups.find((g) => g.name === DEFAULT_KEY_SHARE_GROUP);
   return [preferred ?? groups[0]];
@@ -69,13 +86,20 @@ export function resolveSchemes(sigalgs: string | undefined): Scheme[] {
   if (!sigalgs) return [...HANDSHAKE_SCHEMES];
   const parsed = parseSigalgs(sigalgs);
   if (typeof parsed === 'string') {
-    throw new TlsConfigError('ERR_TLS13_UNKNOWN_SIGALG', `unsupported signature scheme "${parsed}" in sigalgs`);
+    throw new TlsConfigError(
+      'ERR_TLS13_UNKNOWN_SIGALG',
+      `unsupported signature scheme "${parsed}" in sigalgs`,
+    );
   }
-  if (parsed.length === 0) throw new TlsConfigError('ERR_TLS13_UNKNOWN_SIGALG', 'sigalgs names no scheme');
+  if (parsed.length === 0)
+    throw new TlsConfigError('ERR_TLS13_UNKNOWN_SIGALG', 'sigalgs names no scheme');
   return parsed;
 }
 
-export function checkVersions(minVersion: string | undefined, maxVersion: string | undefined): void {
+export function checkVersions(
+  minVersion: string | undefined,
+  maxVersion: string | undefined,
+): void {
   const known = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
   for (const v of [minVersion, maxVersion]) {
     if (v !== undefined && !known.includes(v)) {
@@ -83,15 +107,18 @@ export function checkVersions(minVersion: string | undefined, maxVersion: string
     }
   }
   if (maxVersion !== undefined && maxVersion !== 'TLSv1.3') {
-    throw new TlsConfigError('ERR_TLS13_UNSUPPORTED_VERSION',
-      `maxVersion ${maxVersion} is below TLS 1.3, the only version this stack speaks`);
+    throw new TlsConfigError(
+      'ERR_TLS13_UNSUPPORTED_VERSION',
+      `maxVersion ${maxVersion} is below TLS 1.3, the only version this stack speaks`,
+    );
   }
 }
 
 /** ALPN names from a list, or from the wire format node:tls also accepts. */
 export function resolveAlpn(alpn: CommonOptions['ALPNProtocols']): string[] {
   if (!alpn) return [];
-  if (Array.isArray(alpn)) return alpn.map((p) => (Buffer.isBuffer(p) ? p.toString('latin1') : String(p)));
+  if (Array.isArray(alpn))
+    return alpn.map((p) => (Buffer.isBuffer(p) ? p.toString('latin1') : String(p)));
   const wire = Buffer.from(alpn as Uint8Array);
   const names: string[] = [];
   for (let at = 0; at < wire.length;) {
@@ -133,7 +160,10 @@ function identityKey(options: CommonOptions): string {
 export function resolveIdentities(options: CommonOptions): LocalIdentity[] {
   if (options.pfx !== undefined) {
     if (options.cert !== undefined || options.key !== undefined) {
-      throw new TlsConfigError('ERR_TLS13_INCOMPLETE_IDENTITY', 'give pfx or cert and key, not both');
+      throw new TlsConfigError(
+        'ERR_TLS13_INCOMPLETE_IDENTITY',
+        'give pfx or cert and key, not both',
+      );
     }
     return [{ ...loadPfx(options.pfx, options.passphrase), signer: options.signer }];
   }
@@ -154,7 +184,10 @@ export function resolveIdentities(options: CommonOptions): LocalIdentity[] {
 function loadIdentities(options: CommonOptions): LocalIdentity[] {
   if (options.cert === undefined && options.key === undefined) return [];
   if (options.cert === undefined || (options.key === undefined && !options.signer)) {
-    throw new TlsConfigError('ERR_TLS13_INCOMPLETE_IDENTITY', 'cert and key must be given together');
+    throw new TlsConfigError(
+      'ERR_TLS13_INCOMPLETE_IDENTITY',
+      'cert and key must be given together',
+    );
   }
   const certs = Array.isArray(options.cert) ? options.cert : [options.cert];
   const keys = Array.isArray(options.key) ? options.key : [options.key];
@@ -163,7 +196,10 @@ function loadIdentities(options: CommonOptions): LocalIdentity[] {
     return [loadIdentity({ cert: certs, key: keys[0] as Pem, passphrase: options.passphrase })];
   }
   if (certs.length !== keys.length) {
-    throw new TlsConfigError('ERR_TLS13_INCOMPLETE_IDENTITY', 'cert and key arrays differ in length');
+    throw new TlsConfigError(
+      'ERR_TLS13_INCOMPLETE_IDENTITY',
+      'cert and key arrays differ in length',
+    );
   }
   return certs.map((cert, i) => ({
     ...loadIdentity({ cert, key: keys[i] as Pem, passphrase: options.passphrase }),

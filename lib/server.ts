@@ -9,8 +9,14 @@ import type { LocalIdentity } from './handshake/certificate-auth';
 import { ServerHandshake, type ServerHandshakeConfig } from './handshake/server';
 import { TlsConfigError, TlsError, TlsProtocolError } from './errors';
 import {
-  checkVersions, resolveAlpn, resolveGroups, resolveIdentities, resolveSchemes, resolveSuites,
-  resolveTrusted, type CommonOptions,
+  checkVersions,
+  resolveAlpn,
+  resolveGroups,
+  resolveIdentities,
+  resolveSchemes,
+  resolveSuites,
+  resolveTrusted,
+  type CommonOptions,
 } from './options';
 import type { Certificate } from './pki/certificate';
 import { TlsSocket } from './socket';
@@ -31,8 +37,10 @@ export function createSecureContext(options: CommonOptions): SecureContext {
   return new SecureContext(options);
 }
 
-export type SniCallback = (servername: string,
-  callback: (error: Error | null, context?: SecureContext) => void) => void;
+export type SniCallback = (
+  servername: string,
+  callback: (error: Error | null, context?: SecureContext) => void,
+) => void;
 
 export interface ServerOptions extends CommonOptions {
   requestCert?: boolean;
@@ -61,7 +69,10 @@ export class Server extends EventEmitter {
     checkVersions(options.minVersion, options.maxVersion);
     const context = new SecureContext(options);
     if (context.identities.length === 0 && !options.SNICallback) {
-      throw new TlsConfigError('ERR_TLS13_NO_CERTIFICATE', 'a server needs cert and key (or SNICallback)');
+      throw new TlsConfigError(
+        'ERR_TLS13_NO_CERTIFICATE',
+        'a server needs cert and key (or SNICallback)',
+      );
     }
     this.#config = {
       identities: context.identities,
@@ -78,7 +89,9 @@ export class Server extends EventEmitter {
       time: options.time,
     };
     if (listener) this.on('secureConnection', listener);
-    this.#net = net.createServer({ allowHalfOpen: options.allowHalfOpen }, (s) => this.emit('connection', s));
+    this.#net = net.createServer({ allowHalfOpen: options.allowHalfOpen }, (s) =>
+      this.emit('connection', s),
+    );
     this.#net.on('listening', () => this.emit('listening'));
     this.#net.on('error', (error) => this.emit('error', error));
     this.#net.on('close', () => this.emit('close'));
@@ -88,7 +101,13 @@ export class Server extends EventEmitter {
   /** Serves `context` to clients whose server_name matches `hostname` (a "*." prefix allowed). */
   addContext(hostname: string, context: SecureContext | CommonOptions): void {
     const ctx = context instanceof SecureContext ? context : new SecureContext(context);
-    const pattern = new RegExp(`^${hostname.split('.').map((l) => (l === '*' ? '[^.]+' : escape(l))).join('\\.')}$`, 'i');
+    const pattern = new RegExp(
+      `^${hostname
+        .split('.')
+        .map((l) => (l === '*' ? '[^.]+' : escape(l)))
+        .join('\\.')}$`,
+      'i',
+    );
     this.#contexts.push({ pattern, context: ctx });
   }
 
@@ -122,8 +141,12 @@ export class Server extends EventEmitter {
 
   #accept(transport: Duplex): void {
     const socket = new TlsSocket({
-      role: 'server', transport, allowHalfOpen: this.#options.allowHalfOpen,
-      trace: this.#options.trace, keylog: this.#options.keylog, provider: this.#options.provider,
+      role: 'server',
+      transport,
+      allowHalfOpen: this.#options.allowHalfOpen,
+      trace: this.#options.trace,
+      keylog: this.#options.keylog,
+      provider: this.#options.provider,
     });
     const driver = new ServerHandshake(socket.handshakeIo, {
       ...this.#config,
@@ -137,9 +160,17 @@ export class Server extends EventEmitter {
     }
 
     const timeout = this.#options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
-    const timer = timeout > 0 ? setTimeout(() => {
-      socket.abort(new TlsError('ERR_TLS13_HANDSHAKE_TIMEOUT', `TLS handshake timeout after ${timeout} ms`));
-    }, timeout) : undefined;
+    const timer =
+      timeout > 0
+        ? setTimeout(() => {
+            socket.abort(
+              new TlsError(
+                'ERR_TLS13_HANDSHAKE_TIMEOUT',
+                `TLS handshake timeout after ${timeout} ms`,
+              ),
+            );
+          }, timeout)
+        : undefined;
     timer?.unref();
 
     const onError = (error: Error): void => {
@@ -161,7 +192,13 @@ export class Server extends EventEmitter {
     if (callback) {
       return new Promise((resolve, reject) => {
         callback(servername, (error, context) => {
-          if (error) reject(new TlsProtocolError('unrecognized_name', `SNICallback refused ${servername}: ${error.message}`));
+          if (error)
+            reject(
+              new TlsProtocolError(
+                'unrecognized_name',
+                `SNICallback refused ${servername}: ${error.message}`,
+              ),
+            );
           else resolve(context?.identities.length ? context.identities : this.#config.identities);
         });
       });
@@ -177,6 +214,9 @@ function escape(label: string): string {
   return label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-export function createServer(options: ServerOptions, listener?: (socket: TlsSocket) => void): Server {
+export function createServer(
+  options: ServerOptions,
+  listener?: (socket: TlsSocket) => void,
+): Server {
   return new Server(options, listener);
 }

@@ -59,8 +59,10 @@ export class TlsSocket extends Duplex {
     this.#tracer.addListener((record) => this.emit('trace', record));
     if (print) this.#tracer.addListener(traceWriter());
     this.#engine = new Engine({
-      provider: options.provider ?? defaultProvider, tracer: this.#tracer,
-      sink: this.#sink(), client: options.role === 'client',
+      provider: options.provider ?? defaultProvider,
+      tracer: this.#tracer,
+      sink: this.#sink(),
+      client: options.role === 'client',
     });
     this.#attachTransport();
     if (options.timeout) this.setTimeout(options.timeout);
@@ -160,8 +162,10 @@ export class TlsSocket extends Duplex {
   #onTransportEnd(): void {
     if (this.destroyed) return;
     if (!this.#engine.connected && !this.#engine.closed) {
-      const error = new TlsError('ECONNRESET',
-        'peer closed the connection before the TLS handshake completed');
+      const error = new TlsError(
+        'ECONNRESET',
+        'peer closed the connection before the TLS handshake completed',
+      );
       this.destroy(error);
       return;
     }
@@ -193,16 +197,26 @@ export class TlsSocket extends Duplex {
     this.#transport.resume();
   }
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+  override _write(
+    chunk: Buffer,
+    _encoding: BufferEncoding,
+    callback: (error?: Error | null) => void,
+  ): void {
     this._writev([{ chunk }], callback);
   }
 
-  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+  override _writev(
+    chunks: Array<{ chunk: Buffer }>,
+    callback: (error?: Error | null) => void,
+  ): void {
     // Writing is activity for setTimeout, as it is on net.Socket.
     this.#touch();
     const buffers = chunks.map((c) => c.chunk);
     if (!this.#engine.connected) {
-      if (this.#engine.closed) return callback(new TlsError('ERR_TLS13_NOT_CONNECTED', 'write after the connection closed'));
+      if (this.#engine.closed)
+        return callback(
+          new TlsError('ERR_TLS13_NOT_CONNECTED', 'write after the connection closed'),
+        );
       // Held until the handshake ends; the stream sends nothing more until we call back.
       this.#held = { chunks: buffers, callback };
       return;
@@ -244,7 +258,10 @@ export class TlsSocket extends Duplex {
     if (!this.#engine.closed && !error && this.#engine.connected) this.#engine.close();
     const held = this.#held;
     this.#held = undefined;
-    held?.callback(error ?? new TlsError('ERR_TLS13_NOT_CONNECTED', 'socket destroyed before the handshake ended'));
+    held?.callback(
+      error ??
+        new TlsError('ERR_TLS13_NOT_CONNECTED', 'socket destroyed before the handshake ended'),
+    );
     // Records written in this tick (a fatal alert, close_notify) may still sit behind a cork
     // that would lift on the next tick; send them before the transport goes.
     while (this.#transport.writableCorked > 0) this.#transport.uncork();

@@ -24,10 +24,18 @@ import { IV_LENGTH, type HashName, type Suite } from './suites';
 const LABEL_PREFIX = Buffer.from('tls13 ', 'latin1');
 
 /** HKDF-Expand-Label (RFC 8446, Section 7.1). */
-export function hkdfExpandLabel(provider: CryptoProvider, hash: HashName, secret: Buffer,
-  label: string, context: Buffer, length: number): Buffer {
+export function hkdfExpandLabel(
+  provider: CryptoProvider,
+  hash: HashName,
+  secret: Buffer,
+  label: string,
+  context: Buffer,
+  length: number,
+): Buffer {
   const labelBytes = Buffer.from(label, 'latin1');
-  const info = Buffer.allocUnsafe(2 + 1 + LABEL_PREFIX.length + labelBytes.length + 1 + context.length);
+  const info = Buffer.allocUnsafe(
+    2 + 1 + LABEL_PREFIX.length + labelBytes.length + 1 + context.length,
+  );
   let at = info.writeUInt16BE(length, 0);
   info[at++] = LABEL_PREFIX.length + labelBytes.length;
   at += LABEL_PREFIX.copy(info, at);
@@ -38,8 +46,13 @@ export function hkdfExpandLabel(provider: CryptoProvider, hash: HashName, secret
 }
 
 /** Derive-Secret with the transcript hash already computed. */
-export function deriveSecret(provider: CryptoProvider, suite: Suite, secret: Buffer, label: string,
-  transcriptHash: Buffer): Buffer {
+export function deriveSecret(
+  provider: CryptoProvider,
+  suite: Suite,
+  secret: Buffer,
+  label: string,
+  transcriptHash: Buffer,
+): Buffer {
   return hkdfExpandLabel(provider, suite.hash, secret, label, transcriptHash, suite.hashLength);
 }
 
@@ -64,17 +77,35 @@ export function trafficKeys(provider: CryptoProvider, suite: Suite, secret: Buff
 
 /** application_traffic_secret_N+1 (RFC 8446, Section 7.2). */
 export function nextTrafficSecret(provider: CryptoProvider, suite: Suite, secret: Buffer): Buffer {
-  return hkdfExpandLabel(provider, suite.hash, secret, 'traffic upd', Buffer.alloc(0), suite.hashLength);
+  return hkdfExpandLabel(
+    provider,
+    suite.hash,
+    secret,
+    'traffic upd',
+    Buffer.alloc(0),
+    suite.hashLength,
+  );
 }
 
 /** finished_key, the HMAC key for Finished (RFC 8446, Section 4.4.4). */
 export function finishedKey(provider: CryptoProvider, suite: Suite, baseKey: Buffer): Buffer {
-  return hkdfExpandLabel(provider, suite.hash, baseKey, 'finished', Buffer.alloc(0), suite.hashLength);
+  return hkdfExpandLabel(
+    provider,
+    suite.hash,
+    baseKey,
+    'finished',
+    Buffer.alloc(0),
+    suite.hashLength,
+  );
 }
 
 /** verify_data = HMAC(finished_key, Transcript-Hash(...)). */
-export function verifyData(provider: CryptoProvider, suite: Suite, baseKey: Buffer,
-  transcriptHash: Buffer): Buffer {
+export function verifyData(
+  provider: CryptoProvider,
+  suite: Suite,
+  baseKey: Buffer,
+  transcriptHash: Buffer,
+): Buffer {
   return provider.hmac(suite.hash, finishedKey(provider, suite, baseKey), transcriptHash);
 }
 
@@ -93,13 +124,23 @@ export class EarlySecret {
 
   binderKey(resumption: boolean): Buffer {
     const label = resumption ? 'res binder' : 'ext binder';
-    return deriveSecret(this.#provider, this.#suite, this.earlySecret, label,
-      emptyHash(this.#provider, this.#suite));
+    return deriveSecret(
+      this.#provider,
+      this.#suite,
+      this.earlySecret,
+      label,
+      emptyHash(this.#provider, this.#suite),
+    );
   }
 
   handshakeSecret(sharedSecret: Buffer): HandshakeSecret {
-    const salt = deriveSecret(this.#provider, this.#suite, this.earlySecret, 'derived',
-      emptyHash(this.#provider, this.#suite));
+    const salt = deriveSecret(
+      this.#provider,
+      this.#suite,
+      this.earlySecret,
+      'derived',
+      emptyHash(this.#provider, this.#suite),
+    );
     const secret = this.#provider.hkdfExtract(this.#suite.hash, salt, sharedSecret);
     return new HandshakeSecret(this.#provider, this.#suite, secret);
   }
@@ -124,10 +165,18 @@ export class HandshakeSecret {
   }
 
   masterSecret(): MasterSecret {
-    const salt = deriveSecret(this.#provider, this.#suite, this.handshakeSecret, 'derived',
-      emptyHash(this.#provider, this.#suite));
-    const secret = this.#provider.hkdfExtract(this.#suite.hash, salt,
-      Buffer.alloc(this.#suite.hashLength));
+    const salt = deriveSecret(
+      this.#provider,
+      this.#suite,
+      this.handshakeSecret,
+      'derived',
+      emptyHash(this.#provider, this.#suite),
+    );
+    const secret = this.#provider.hkdfExtract(
+      this.#suite.hash,
+      salt,
+      Buffer.alloc(this.#suite.hashLength),
+    );
     return new MasterSecret(this.#provider, this.#suite, secret);
   }
 }
@@ -163,24 +212,51 @@ export class MasterSecret {
 }
 
 /** The PSK that a ticket stands for (RFC 8446, Section 4.6.1). */
-export function resumptionPsk(provider: CryptoProvider, suite: Suite, resumptionMasterSecret: Buffer,
-  ticketNonce: Buffer): Buffer {
-  return hkdfExpandLabel(provider, suite.hash, resumptionMasterSecret, 'resumption', ticketNonce,
-    suite.hashLength);
+export function resumptionPsk(
+  provider: CryptoProvider,
+  suite: Suite,
+  resumptionMasterSecret: Buffer,
+  ticketNonce: Buffer,
+): Buffer {
+  return hkdfExpandLabel(
+    provider,
+    suite.hash,
+    resumptionMasterSecret,
+    'resumption',
+    ticketNonce,
+    suite.hashLength,
+  );
 }
 
 /** TLS-Exporter (RFC 8446, Section 7.5). */
-export function exportKeyingMaterial(provider: CryptoProvider, suite: Suite,
-  exporterMasterSecret: Buffer, label: string, context: Buffer | undefined, length: number): Buffer {
-  const secret = deriveSecret(provider, suite, exporterMasterSecret, label,
-    emptyHash(provider, suite));
+export function exportKeyingMaterial(
+  provider: CryptoProvider,
+  suite: Suite,
+  exporterMasterSecret: Buffer,
+  label: string,
+  context: Buffer | undefined,
+  length: number,
+): Buffer {
+  const secret = deriveSecret(
+    provider,
+    suite,
+    exporterMasterSecret,
+    label,
+    emptyHash(provider, suite),
+  );
   const contextHash = provider.hash(suite.hash, context ?? Buffer.alloc(0));
   return hkdfExpandLabel(provider, suite.hash, secret, 'exporter', contextHash, length);
 }
 
 /** The content signed in CertificateVerify (RFC 8446, Section 4.4.3). */
 export function certificateVerifyContent(server: boolean, transcriptHash: Buffer): Buffer {
-  const context = server ? 'TLS 1.3, server CertificateVerify' : 'TLS 1.3, client CertificateVerify';
-  return Buffer.concat([Buffer.alloc(64, 0x20), Buffer.from(context, 'latin1'), Buffer.of(0),
-    transcriptHash]);
+  const context = server
+    ? 'TLS 1.3, server CertificateVerify'
+    : 'TLS 1.3, client CertificateVerify';
+  return Buffer.concat([
+    Buffer.alloc(64, 0x20),
+    Buffer.from(context, 'latin1'),
+    Buffer.of(0),
+    transcriptHash,
+  ]);
 }

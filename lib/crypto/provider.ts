@@ -17,7 +17,11 @@ export interface TranscriptHash {
 /** An AEAD with a fixed key; the nonce changes per record. */
 export interface Aead {
   /** Seals `pieces` as one plaintext and returns the ciphertext and the 16-byte tag. */
-  seal(nonce: Buffer, aad: Buffer, pieces: readonly Buffer[]): { ciphertext: Buffer[]; tag: Buffer };
+  seal(
+    nonce: Buffer,
+    aad: Buffer,
+    pieces: readonly Buffer[],
+  ): { ciphertext: Buffer[]; tag: Buffer };
   /** Opens a ciphertext given in pieces; returns undefined when the tag does not verify. */
   open(nonce: Buffer, aad: Buffer, pieces: readonly Buffer[], tag: Buffer): Buffer | undefined;
 }

@@ -17,9 +17,21 @@ export interface Scheme {
   handshake: boolean;
 }
 
-function scheme(name: SignatureSchemeName, keyKind: KeyKind, hash: Scheme['hash'],
-  extra: Partial<Scheme> = {}): Scheme {
-  return { name, code: SignatureScheme[name], keyKind, hash, pss: false, handshake: true, ...extra };
+function scheme(
+  name: SignatureSchemeName,
+  keyKind: KeyKind,
+  hash: Scheme['hash'],
+  extra: Partial<Scheme> = {},
+): Scheme {
+  return {
+    name,
+    code: SignatureScheme[name],
+    keyKind,
+    hash,
+    pss: false,
+    handshake: true,
+    ...extra,
+  };
 }
 
 export const SCHEMES: readonly Scheme[] = [
@@ -65,7 +77,10 @@ export function schemeFitsKey(s: Scheme, kind: KeyKind, namedCurve?: string): bo
  */
 export function parseSigalgs(list: string): Scheme[] | string {
   const out: Scheme[] = [];
-  for (const raw of list.split(':').map((s) => s.trim()).filter(Boolean)) {
+  for (const raw of list
+    .split(':')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const found = schemeByName(raw) ?? schemeByName(OPENSSL_SIGALG_NAMES[raw.toUpperCase()] ?? '');
     if (!found || !found.handshake) return raw;
     out.push(found);
@@ -80,6 +95,6 @@ const OPENSSL_SIGALG_NAMES: Readonly<Record<string, SignatureSchemeName>> = {
   'RSA-PSS+SHA256': 'rsa_pss_rsae_sha256',
   'RSA-PSS+SHA384': 'rsa_pss_rsae_sha384',
   'RSA-PSS+SHA512': 'rsa_pss_rsae_sha512',
-  'ED25519': 'ed25519',
-  'ED448': 'ed448',
+  ED25519: 'ed25519',
+  ED448: 'ed448',
 };

@@ -22,19 +22,34 @@ export const TAG_LENGTH = 16;
 
 export const SUITES: readonly Suite[] = [
   {
-    name: 'TLS_AES_128_GCM_SHA256', code: CipherSuite.TLS_AES_128_GCM_SHA256,
-    aead: 'aes-128-gcm', keyLength: 16, hash: 'sha256', hashLength: 32,
-    standardName: 'TLS_AES_128_GCM_SHA256', opensslName: 'TLS_AES_128_GCM_SHA256',
+    name: 'TLS_AES_128_GCM_SHA256',
+    code: CipherSuite.TLS_AES_128_GCM_SHA256,
+    aead: 'aes-128-gcm',
+    keyLength: 16,
+    hash: 'sha256',
+    hashLength: 32,
+    standardName: 'TLS_AES_128_GCM_SHA256',
+    opensslName: 'TLS_AES_128_GCM_SHA256',
   },
   {
-    name: 'TLS_AES_256_GCM_SHA384', code: CipherSuite.TLS_AES_256_GCM_SHA384,
-    aead: 'aes-256-gcm', keyLength: 32, hash: 'sha384', hashLength: 48,
-    standardName: 'TLS_AES_256_GCM_SHA384', opensslName: 'TLS_AES_256_GCM_SHA384',
+    name: 'TLS_AES_256_GCM_SHA384',
+    code: CipherSuite.TLS_AES_256_GCM_SHA384,
+    aead: 'aes-256-gcm',
+    keyLength: 32,
+    hash: 'sha384',
+    hashLength: 48,
+    standardName: 'TLS_AES_256_GCM_SHA384',
+    opensslName: 'TLS_AES_256_GCM_SHA384',
   },
   {
-    name: 'TLS_CHACHA20_POLY1305_SHA256', code: CipherSuite.TLS_CHACHA20_POLY1305_SHA256,
-    aead: 'chacha20-poly1305', keyLength: 32, hash: 'sha256', hashLength: 32,
-    standardName: 'TLS_CHACHA20_POLY1305_SHA256', opensslName: 'TLS_CHACHA20_POLY1305_SHA256',
+    name: 'TLS_CHACHA20_POLY1305_SHA256',
+    code: CipherSuite.TLS_CHACHA20_POLY1305_SHA256,
+    aead: 'chacha20-poly1305',
+    keyLength: 32,
+    hash: 'sha256',
+    hashLength: 32,
+    standardName: 'TLS_CHACHA20_POLY1305_SHA256',
+    opensslName: 'TLS_CHACHA20_POLY1305_SHA256',
   },
 ];
 

@@ -21,8 +21,11 @@ export interface LocalIdentity {
 }
 
 /** The first of our schemes that the peer accepts and our key can make. */
-export function chooseScheme(key: PrivateKeyInfo, ours: readonly Scheme[],
-  peerCodes: readonly number[]): Scheme | undefined {
+export function chooseScheme(
+  key: PrivateKeyInfo,
+  ours: readonly Scheme[],
+  peerCodes: readonly number[],
+): Scheme | undefined {
   for (const scheme of ours) {
     if (!peerCodes.includes(scheme.code)) continue;
     if (schemeFitsKey(scheme, key.kind, key.namedCurve)) return scheme;
@@ -42,8 +45,13 @@ export function schemeNames(codes: readonly number[]): string[] {
 }
 
 /** Produces the CertificateVerify signature with the identity's signer or its key. */
-export function signCertificateVerify(provider: CryptoProvider, identity: LocalIdentity,
-  scheme: Scheme, server: boolean, transcriptHash: Buffer): Buffer | Promise<Buffer> {
+export function signCertificateVerify(
+  provider: CryptoProvider,
+  identity: LocalIdentity,
+  scheme: Scheme,
+  server: boolean,
+  transcriptHash: Buffer,
+): Buffer | Promise<Buffer> {
   const content = certificateVerifyContent(server, transcriptHash);
   if (identity.signer) return identity.signer(scheme, content);
   return provider.sign(scheme, identity.key.keyObject, content);
@@ -53,31 +61,54 @@ export function signCertificateVerify(provider: CryptoProvider, identity: LocalI
  * Checks the peer's CertificateVerify: a scheme we offered, allowed in TLS 1.3, fitting the
  * leaf's key, and a signature over the transcript that verifies.
  */
-export function verifyCertificateVerify(provider: CryptoProvider, tracer: Tracer, options: {
-  algorithm: number; signature: Buffer; leaf: Certificate; offered: readonly Scheme[];
-  peerIsServer: boolean; transcriptHash: Buffer;
-}): Scheme {
+export function verifyCertificateVerify(
+  provider: CryptoProvider,
+  tracer: Tracer,
+  options: {
+    algorithm: number;
+    signature: Buffer;
+    leaf: Certificate;
+    offered: readonly Scheme[];
+    peerIsServer: boolean;
+    transcriptHash: Buffer;
+  },
+): Scheme {
   const { algorithm, leaf } = options;
   const scheme = schemeByCode(algorithm);
   const name = nameOf(SignatureScheme, algorithm);
   if (scheme && !scheme.handshake) {
-    throw new TlsProtocolError('illegal_parameter',
-      `peer's CertificateVerify uses ${name}, which TLS 1.3 forbids`);
+    throw new TlsProtocolError(
+      'illegal_parameter',
+      `peer's CertificateVerify uses ${name}, which TLS 1.3 forbids`,
+    );
   }
   if (!scheme || !options.offered.some((s) => s.code === algorithm)) {
-    throw new TlsProtocolError('illegal_parameter', `peer's CertificateVerify uses ${name}, which was not offered`);
+    throw new TlsProtocolError(
+      'illegal_parameter',
+      `peer's CertificateVerify uses ${name}, which was not offered`,
+    );
   }
   if (!schemeFitsKey(scheme, leaf.keyKind, leaf.namedCurve)) {
-    throw new TlsProtocolError('illegal_parameter',
-      `peer's CertificateVerify uses ${name}, which does not fit its ${describeKey(leafKey(leaf))} key`);
+    throw new TlsProtocolError(
+      'illegal_parameter',
+      `peer's CertificateVerify uses ${name}, which does not fit its ${describeKey(leafKey(leaf))} key`,
+    );
   }
 
   const content = certificateVerifyContent(options.peerIsServer, options.transcriptHash);
   const ok = provider.verify(scheme, leaf.publicKey, content, options.signature);
-  tracer.check('CertificateVerify', ok, ok
-    ? `${name} signature by ${leaf.subjectText} verifies over the transcript`
-    : `${name} signature by ${leaf.subjectText} does not verify`);
-  if (!ok) throw new TlsProtocolError('decrypt_error', "peer's CertificateVerify signature does not verify");
+  tracer.check(
+    'CertificateVerify',
+    ok,
+    ok
+      ? `${name} signature by ${leaf.subjectText} verifies over the transcript`
+      : `${name} signature by ${leaf.subjectText} does not verify`,
+  );
+  if (!ok)
+    throw new TlsProtocolError(
+      'decrypt_error',
+      "peer's CertificateVerify signature does not verify",
+    );
   return scheme;
 }
 
@@ -95,29 +126,45 @@ export interface PeerVerification {
  * Verifies a peer chain with the one validation call. With `reject`, a failure ends the
  * handshake with the alert the validation names; without, it is recorded and the handshake goes on.
  */
-export function verifyPeerChain(tracer: Tracer, options: {
-  chain: Certificate[]; trusted: Certificate[] | undefined; name: string | undefined;
-  purpose: 'server' | 'client'; reject: boolean; time?: Date;
-  checkIdentity?: (leaf: Certificate) => Error | undefined;
-}): PeerVerification {
+export function verifyPeerChain(
+  tracer: Tracer,
+  options: {
+    chain: Certificate[];
+    trusted: Certificate[] | undefined;
+    name: string | undefined;
+    purpose: 'server' | 'client';
+    reject: boolean;
+    time?: Date;
+    checkIdentity?: (leaf: Certificate) => Error | undefined;
+  },
+): PeerVerification {
   const [leaf, ...intermediates] = options.chain;
   const result = verifyCertificateChain({
-    leaf, intermediates, trusted: options.trusted, time: options.time,
-    name: options.checkIdentity ? undefined : options.name, purpose: options.purpose,
+    leaf,
+    intermediates,
+    trusted: options.trusted,
+    time: options.time,
+    name: options.checkIdentity ? undefined : options.name,
+    purpose: options.purpose,
   });
   if (!result.ok) {
     tracer.check('certificate chain', false, `${result.code}: ${result.reason}`);
-    if (options.reject) throw new CertificateVerificationError(result.code, result.reason, result.alert);
+    if (options.reject)
+      throw new CertificateVerificationError(result.code, result.reason, result.alert);
     return { authorized: false, authorizationError: result.code, verifiedChain: undefined };
   }
-  tracer.check('certificate chain', true,
-    `built ${result.chain.map((c) => c.subjectText).join(' <- ')}`);
+  tracer.check(
+    'certificate chain',
+    true,
+    `built ${result.chain.map((c) => c.subjectText).join(' <- ')}`,
+  );
 
   const identityError = options.checkIdentity?.(leaf);
   if (identityError) {
     const code = (identityError as { code?: string }).code ?? 'ERR_TLS_CERT_ALTNAME_INVALID';
     tracer.check('server identity', false, identityError.message);
-    if (options.reject) throw new CertificateVerificationError(code, identityError.message, 'bad_certificate');
+    if (options.reject)
+      throw new CertificateVerificationError(code, identityError.message, 'bad_certificate');
     return { authorized: false, authorizationError: code, verifiedChain: result.chain };
   }
   return { authorized: true, authorizationError: undefined, verifiedChain: result.chain };

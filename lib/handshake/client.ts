@@ -19,20 +19,40 @@ import { CERTIFICATE_SCHEMES, type Scheme } from '../crypto/schemes';
 import { suiteByCode, type Suite } from '../crypto/suites';
 import { TlsProtocolError } from '../errors';
 import {
-  decodeCertificate, decodeCertificateRequest, decodeCertificateVerify, decodeEncryptedExtensions,
-  decodeFinished, encodeCertificate, encodeCertificateVerify, encodeFinished,
+  decodeCertificate,
+  decodeCertificateRequest,
+  decodeCertificateVerify,
+  decodeEncryptedExtensions,
+  decodeFinished,
+  encodeCertificate,
+  encodeCertificateVerify,
+  encodeFinished,
 } from '../messages/authentication';
 import * as ext from '../messages/extensions';
 import type { HandshakeMessage } from '../messages/handshake';
 import { decodeServerHello, encodeClientHello, type ServerHello } from '../messages/hello';
 import { parseCertificate, type Certificate } from '../pki/certificate';
 import {
-  DOWNGRADE_TLS11, DOWNGRADE_TLS12, ExtensionType as E, HandshakeType, HELLO_RETRY_REQUEST_RANDOM,
-  NamedGroup, ProtocolVersion, PskKeyExchangeMode, SignatureScheme, nameOf,
+  DOWNGRADE_TLS11,
+  DOWNGRADE_TLS12,
+  ExtensionType as E,
+  HandshakeType,
+  HELLO_RETRY_REQUEST_RANDOM,
+  NamedGroup,
+  ProtocolVersion,
+  PskKeyExchangeMode,
+  SignatureScheme,
+  nameOf,
 } from '../protocol/registry';
 import {
-  chooseScheme, describeKey, schemeNames, signCertificateVerify, verifyCertificateVerify,
-  verifyPeerChain, type LocalIdentity, type PeerVerification,
+  chooseScheme,
+  describeKey,
+  schemeNames,
+  signCertificateVerify,
+  verifyCertificateVerify,
+  verifyPeerChain,
+  type LocalIdentity,
+  type PeerVerification,
 } from './certificate-auth';
 import { checkExtensions } from './extension-rules';
 import type { EstablishedSession, HandshakeDriver, HandshakeIo } from './session';
@@ -63,8 +83,14 @@ export interface ClientHandshakeConfig {
   time?: Date;
 }
 
-type Expect = 'ServerHello' | 'EncryptedExtensions' | 'CertificateOrRequest' | 'Certificate'
-  | 'CertificateVerify' | 'Finished' | 'Done';
+type Expect =
+  | 'ServerHello'
+  | 'EncryptedExtensions'
+  | 'CertificateOrRequest'
+  | 'Certificate'
+  | 'CertificateVerify'
+  | 'Finished'
+  | 'Done';
 
 interface CertificateRequested {
   context: Buffer;
@@ -101,7 +127,9 @@ export class ClientHandshake implements HandshakeDriver {
     this.#config = config;
     this.#transcript = new Transcript(io.provider);
     this.#random = io.provider.random(32);
-    this.#legacySessionId = config.middleboxCompatibility ? io.provider.random(32) : Buffer.alloc(0);
+    this.#legacySessionId = config.middleboxCompatibility
+      ? io.provider.random(32)
+      : Buffer.alloc(0);
   }
 
   get clientRandom(): Buffer {
@@ -144,8 +172,10 @@ export class ClientHandshake implements HandshakeDriver {
 
   #require(message: HandshakeMessage, type: number): void {
     if (message.type !== type) {
-      throw new TlsProtocolError('unexpected_message',
-        `peer sent ${nameOf(HandshakeType, message.type)} where ${nameOf(HandshakeType, type)} was expected`);
+      throw new TlsProtocolError(
+        'unexpected_message',
+        `peer sent ${nameOf(HandshakeType, message.type)} where ${nameOf(HandshakeType, type)} was expected`,
+      );
     }
   }
 
@@ -158,13 +188,19 @@ export class ClientHandshake implements HandshakeDriver {
     if (c.servername) add(E.server_name, ext.serverNameList.encode(c.servername));
     add(E.supported_groups, ext.namedGroupList.encode(c.groups.map((g) => g.code)));
     add(E.signature_algorithms, ext.signatureSchemeList.encode(c.schemes.map((s) => s.code)));
-    add(E.signature_algorithms_cert,
-      ext.signatureSchemeList.encode(CERTIFICATE_SCHEMES.map((s) => s.code)));
+    add(
+      E.signature_algorithms_cert,
+      ext.signatureSchemeList.encode(CERTIFICATE_SCHEMES.map((s) => s.code)),
+    );
     if (c.alpnProtocols.length) {
       add(E.application_layer_protocol_negotiation, ext.protocolNameList.encode(c.alpnProtocols));
     }
-    add(E.key_share, ext.keyShareClientHello.encode(
-      this.#shares.map((s) => ({ group: s.group.code, keyExchange: s.publicKey }))));
+    add(
+      E.key_share,
+      ext.keyShareClientHello.encode(
+        this.#shares.map((s) => ({ group: s.group.code, keyExchange: s.publicKey })),
+      ),
+    );
     add(E.supported_versions, ext.supportedVersionsList.encode([ProtocolVersion.TLS1_3]));
     // Offered so that servers issue tickets, which are kept for the resumption work.
     add(E.psk_key_exchange_modes, ext.pskKeyExchangeModes.encode([PskKeyExchangeMode.psk_dhe_ke]));
@@ -208,8 +244,10 @@ export class ClientHandshake implements HandshakeDriver {
     const serverShare = ext.keyShareServerHello.decode(keyShareExt.data);
     const share = this.#shares.find((s) => s.group.code === serverShare.group);
     if (!share) {
-      throw new TlsProtocolError('illegal_parameter',
-        `peer chose ${nameOf(NamedGroup, serverShare.group)}, for which we sent no key share`);
+      throw new TlsProtocolError(
+        'illegal_parameter',
+        `peer chose ${nameOf(NamedGroup, serverShare.group)}, for which we sent no key share`,
+      );
     }
     this.#io.tracer.message('received', 'ServerHello', () => ({
       cipher_suite: suite.name,
@@ -223,8 +261,10 @@ export class ClientHandshake implements HandshakeDriver {
     try {
       sharedSecret = share.deriveSecret(serverShare.keyExchange);
     } catch (error) {
-      throw new TlsProtocolError('illegal_parameter',
-        `peer sent an invalid ${share.group.name} key share: ${(error as Error).message}`);
+      throw new TlsProtocolError(
+        'illegal_parameter',
+        `peer sent an invalid ${share.group.name} key share: ${(error as Error).message}`,
+      );
     }
     this.#suite = suite;
     this.#group = share.group;
@@ -235,27 +275,42 @@ export class ClientHandshake implements HandshakeDriver {
   }
 
   /** Checks shared by ServerHello and HelloRetryRequest (RFC 8446, Sections 4.1.3 and 4.1.4). */
-  #checkServerHelloCommon(hello: ServerHello, extensions: Map<number, ext.Extension>,
-    what: string): Suite {
+  #checkServerHelloCommon(
+    hello: ServerHello,
+    extensions: Map<number, ext.Extension>,
+    what: string,
+  ): Suite {
     const versionExt = extensions.get(E.supported_versions);
     if (!versionExt) {
       // RFC 8446, Section 4.1.3: a TLS 1.2 answer carrying the downgrade sentinel is an attack.
       const tail = hello.random.subarray(24);
       if (tail.equals(DOWNGRADE_TLS12) || tail.equals(DOWNGRADE_TLS11)) {
-        throw new TlsProtocolError('illegal_parameter', 'peer ServerHello carries a downgrade sentinel');
+        throw new TlsProtocolError(
+          'illegal_parameter',
+          'peer ServerHello carries a downgrade sentinel',
+        );
       }
       throw new TlsProtocolError('protocol_version', 'peer does not speak TLS 1.3');
     }
     const version = ext.supportedVersionSelected.decode(versionExt.data);
     if (version !== ProtocolVersion.TLS1_3) {
-      throw new TlsProtocolError('illegal_parameter', `peer selected version 0x${version.toString(16)}, not offered`);
+      throw new TlsProtocolError(
+        'illegal_parameter',
+        `peer selected version 0x${version.toString(16)}, not offered`,
+      );
     }
     if (hello.legacyVersion !== ProtocolVersion.TLS1_2) {
-      throw new TlsProtocolError('illegal_parameter', `peer ${what} has legacy_version 0x${hello.legacyVersion.toString(16)}`);
+      throw new TlsProtocolError(
+        'illegal_parameter',
+        `peer ${what} has legacy_version 0x${hello.legacyVersion.toString(16)}`,
+      );
     }
 
     if (!hello.legacySessionId.equals(this.#legacySessionId)) {
-      throw new TlsProtocolError('illegal_parameter', `peer ${what} does not echo our legacy_session_id`);
+      throw new TlsProtocolError(
+        'illegal_parameter',
+        `peer ${what} does not echo our legacy_session_id`,
+      );
     }
 
     if (hello.legacyCompressionMethod !== 0) {
@@ -264,12 +319,17 @@ export class ClientHandshake implements HandshakeDriver {
 
     const suite = suiteByCode(hello.cipherSuite);
     if (!suite || !this.#config.suites.includes(suite)) {
-      throw new TlsProtocolError('illegal_parameter',
-        `peer selected cipher suite 0x${hello.cipherSuite.toString(16)}, which was not offered`);
+      throw new TlsProtocolError(
+        'illegal_parameter',
+        `peer selected cipher suite 0x${hello.cipherSuite.toString(16)}, which was not offered`,
+      );
     }
     // After a HelloRetryRequest, the ServerHello must keep its suite (RFC 8446, Section 4.1.4).
     if (this.#suite && this.#suite !== suite) {
-      throw new TlsProtocolError('illegal_parameter', `peer changed cipher suite after HelloRetryRequest`);
+      throw new TlsProtocolError(
+        'illegal_parameter',
+        `peer changed cipher suite after HelloRetryRequest`,
+      );
     }
     return suite;
   }
@@ -278,13 +338,17 @@ export class ClientHandshake implements HandshakeDriver {
     if (this.#retried) {
       throw new TlsProtocolError('unexpected_message', 'peer sent a second HelloRetryRequest');
     }
-    const offered = new Set([...this.#offeredExtensions].filter((t) => t !== E.cookie)).add(E.cookie);
+    const offered = new Set([...this.#offeredExtensions].filter((t) => t !== E.cookie)).add(
+      E.cookie,
+    );
     const extensions = checkExtensions(hello.extensions, 'HRR', offered);
     const suite = this.#checkServerHelloCommon(hello, extensions, 'HelloRetryRequest');
 
     const keyShareExt = extensions.get(E.key_share);
     const cookieExt = extensions.get(E.cookie);
-    const selected = keyShareExt ? ext.keyShareHelloRetryRequest.decode(keyShareExt.data) : undefined;
+    const selected = keyShareExt
+      ? ext.keyShareHelloRetryRequest.decode(keyShareExt.data)
+      : undefined;
     this.#cookie = cookieExt ? ext.cookie.decode(cookieExt.data) : undefined;
     this.#io.tracer.message('received', 'HelloRetryRequest', () => ({
       cipher_suite: suite.name,
@@ -294,17 +358,24 @@ export class ClientHandshake implements HandshakeDriver {
 
     // RFC 8446, Section 4.1.4: the retry must change something, and only toward what we offered.
     if (selected === undefined && !this.#cookie) {
-      throw new TlsProtocolError('illegal_parameter', 'peer HelloRetryRequest would not change the ClientHello');
+      throw new TlsProtocolError(
+        'illegal_parameter',
+        'peer HelloRetryRequest would not change the ClientHello',
+      );
     }
     if (selected !== undefined) {
       const group = groupByCode(selected);
       if (!group || !this.#config.groups.includes(group)) {
-        throw new TlsProtocolError('illegal_parameter',
-          `peer HelloRetryRequest selected ${nameOf(NamedGroup, selected)}, which was not offered`);
+        throw new TlsProtocolError(
+          'illegal_parameter',
+          `peer HelloRetryRequest selected ${nameOf(NamedGroup, selected)}, which was not offered`,
+        );
       }
       if (this.#shares.some((s) => s.group === group)) {
-        throw new TlsProtocolError('illegal_parameter',
-          `peer HelloRetryRequest selected ${group.name}, for which we already sent a key share`);
+        throw new TlsProtocolError(
+          'illegal_parameter',
+          `peer HelloRetryRequest selected ${group.name}, for which we already sent a key share`,
+        );
       }
       this.#io.tracer.decision('group', group.name, 'the server asked for it by HelloRetryRequest');
       this.#shares = [this.#io.provider.generateKeyShare(group)];
@@ -343,7 +414,10 @@ export class ClientHandshake implements HandshakeDriver {
     if (alpn) {
       const names = ext.protocolNameList.decode(alpn.data);
       if (names.length !== 1 || !this.#config.alpnProtocols.includes(names[0])) {
-        throw new TlsProtocolError('illegal_parameter', `peer selected ALPN ${names.join(',')}, which was not offered`);
+        throw new TlsProtocolError(
+          'illegal_parameter',
+          `peer selected ALPN ${names.join(',')}, which was not offered`,
+        );
       }
       this.#alpnProtocol = names[0];
     }
@@ -365,12 +439,18 @@ export class ClientHandshake implements HandshakeDriver {
 
     // RFC 8446, Section 4.3.2: in the handshake the context is empty.
     if (request.certificateRequestContext.length !== 0) {
-      throw new TlsProtocolError('illegal_parameter', 'peer CertificateRequest has a non-empty context');
+      throw new TlsProtocolError(
+        'illegal_parameter',
+        'peer CertificateRequest has a non-empty context',
+      );
     }
 
     const sigExt = extensions.get(E.signature_algorithms);
     if (!sigExt) {
-      throw new TlsProtocolError('missing_extension', 'peer CertificateRequest has no signature_algorithms');
+      throw new TlsProtocolError(
+        'missing_extension',
+        'peer CertificateRequest has no signature_algorithms',
+      );
     }
     const schemes = ext.signatureSchemeList.decode(sigExt.data);
     // OpenSSL 3.0 told not to name its CAs (s_server -no_ca_names) still sends this extension,
@@ -402,19 +482,24 @@ export class ClientHandshake implements HandshakeDriver {
     }
 
     if (certificate.certificateList.length > MAX_PEER_CHAIN_LENGTH) {
-      throw new TlsProtocolError('bad_certificate',
-        `peer sent ${certificate.certificateList.length} certificates, over the limit of ${MAX_PEER_CHAIN_LENGTH}`);
+      throw new TlsProtocolError(
+        'bad_certificate',
+        `peer sent ${certificate.certificateList.length} certificates, over the limit of ${MAX_PEER_CHAIN_LENGTH}`,
+      );
     }
 
     // We ask for no per-certificate extensions, so none may come back.
-    for (const entry of certificate.certificateList) checkExtensions(entry.extensions, 'CT', new Set());
+    for (const entry of certificate.certificateList)
+      checkExtensions(entry.extensions, 'CT', new Set());
 
     this.#peerChain = certificate.certificateList.map((entry, i) => {
       try {
         return parseCertificate(entry.certData);
       } catch (error) {
-        throw new TlsProtocolError('bad_certificate',
-          `peer certificate ${i} cannot be parsed: ${(error as Error).message}`);
+        throw new TlsProtocolError(
+          'bad_certificate',
+          `peer certificate ${i} cannot be parsed: ${(error as Error).message}`,
+        );
       }
     });
     this.#io.tracer.message('received', 'Certificate', () => ({
@@ -424,8 +509,12 @@ export class ClientHandshake implements HandshakeDriver {
     const c = this.#config;
     const checkIdentity = c.checkServerIdentity;
     this.#verification = verifyPeerChain(this.#io.tracer, {
-      chain: this.#peerChain, trusted: c.trusted, name: c.verifyName, purpose: 'server',
-      reject: c.rejectUnauthorized, time: c.time,
+      chain: this.#peerChain,
+      trusted: c.trusted,
+      name: c.verifyName,
+      purpose: 'server',
+      reject: c.rejectUnauthorized,
+      time: c.time,
       checkIdentity: checkIdentity ? (leaf) => checkIdentity(leaf) : undefined,
     });
     this.#transcript.add(message.raw);
@@ -439,8 +528,12 @@ export class ClientHandshake implements HandshakeDriver {
       signature: `${verify.signature.length} bytes`,
     }));
     this.#peerScheme = verifyCertificateVerify(this.#io.provider, this.#io.tracer, {
-      algorithm: verify.algorithm, signature: verify.signature, leaf: this.#peerChain[0],
-      offered: this.#config.schemes, peerIsServer: true, transcriptHash: this.#transcript.hash(),
+      algorithm: verify.algorithm,
+      signature: verify.signature,
+      leaf: this.#peerChain[0],
+      offered: this.#config.schemes,
+      peerIsServer: true,
+      transcriptHash: this.#transcript.hash(),
     });
     // Added only now: the signature covers the transcript before this message.
     this.#transcript.add(message.raw);
@@ -450,11 +543,18 @@ export class ClientHandshake implements HandshakeDriver {
   #receiveFinished(message: HandshakeMessage): void | Promise<void> {
     const suite = this.#suite as Suite;
     const finished = decodeFinished(message.body, suite.hashLength);
-    const expected = verifyData(this.#io.provider, suite,
-      this.#serverHandshakeTrafficSecret as Buffer, this.#transcript.hash());
+    const expected = verifyData(
+      this.#io.provider,
+      suite,
+      this.#serverHandshakeTrafficSecret as Buffer,
+      this.#transcript.hash(),
+    );
     const ok = this.#io.provider.equal(expected, finished.verifyData);
-    this.#io.tracer.message('received', 'Finished', () => ({ verify_data: ok ? 'matches' : 'WRONG' }));
-    if (!ok) throw new TlsProtocolError('decrypt_error', 'peer Finished does not match the transcript');
+    this.#io.tracer.message('received', 'Finished', () => ({
+      verify_data: ok ? 'matches' : 'WRONG',
+    }));
+    if (!ok)
+      throw new TlsProtocolError('decrypt_error', 'peer Finished does not match the transcript');
     this.#transcript.add(message.raw);
 
     const master = (this.#handshakeSecret as HandshakeSecret).masterSecret();
@@ -466,8 +566,11 @@ export class ClientHandshake implements HandshakeDriver {
     this.#expect = 'Done';
 
     if (this.#config.middleboxCompatibility) this.#sendChangeCipherSpec();
-    this.#io.installWriteKeys(suite, this.#clientHandshakeTrafficSecret as Buffer,
-      'client_handshake_traffic_secret');
+    this.#io.installWriteKeys(
+      suite,
+      this.#clientHandshakeTrafficSecret as Buffer,
+      'client_handshake_traffic_secret',
+    );
 
     const finish = (ownScheme: Scheme | undefined, sent: boolean): void => {
       this.#sendFinished(suite);
@@ -480,8 +583,10 @@ export class ClientHandshake implements HandshakeDriver {
   }
 
   /** Certificate and, when we have a usable identity, CertificateVerify (RFC 8446, Section 4.4.2). */
-  #sendClientAuthentication(requested: CertificateRequested,
-    finish: (scheme: Scheme | undefined, sent: boolean) => void): void | Promise<void> {
+  #sendClientAuthentication(
+    requested: CertificateRequested,
+    finish: (scheme: Scheme | undefined, sent: boolean) => void,
+  ): void | Promise<void> {
     const choice = this.#chooseIdentity(requested);
     const chain = choice ? choice.identity.chain : [];
     const raw = encodeCertificate({
@@ -496,12 +601,18 @@ export class ClientHandshake implements HandshakeDriver {
     if (!choice) return finish(undefined, false);
 
     const { identity, scheme } = choice;
-    const signature = signCertificateVerify(this.#io.provider, identity, scheme, false,
-      this.#transcript.hash());
+    const signature = signCertificateVerify(
+      this.#io.provider,
+      identity,
+      scheme,
+      false,
+      this.#transcript.hash(),
+    );
     const send = (sig: Buffer): void => {
       const cv = encodeCertificateVerify({ algorithm: scheme.code, signature: sig });
       this.#io.tracer.message('sent', 'CertificateVerify', () => ({
-        algorithm: scheme.name, signature: `${sig.length} bytes`,
+        algorithm: scheme.name,
+        signature: `${sig.length} bytes`,
       }));
       this.#transcript.add(cv);
       this.#io.sendHandshake(cv);
@@ -512,7 +623,9 @@ export class ClientHandshake implements HandshakeDriver {
   }
 
   /** Decides whether our identity answers the request, and says why in the trace. */
-  #chooseIdentity(requested: CertificateRequested): { identity: LocalIdentity; scheme: Scheme } | undefined {
+  #chooseIdentity(
+    requested: CertificateRequested,
+  ): { identity: LocalIdentity; scheme: Scheme } | undefined {
     const identity = this.#config.identity;
     const tracer = this.#io.tracer;
     if (!identity) {
@@ -523,31 +636,52 @@ export class ClientHandshake implements HandshakeDriver {
     const keyName = describeKey(identity.key);
     const scheme = chooseScheme(identity.key, this.#config.schemes, requested.schemes);
     if (!scheme) {
-      tracer.decision('client certificate', 'none',
-        `our ${keyName} key can sign with none of the server's signature_algorithms`);
+      tracer.decision(
+        'client certificate',
+        'none',
+        `our ${keyName} key can sign with none of the server's signature_algorithms`,
+      );
       return undefined;
     }
-    if (requested.authorities.length > 0 && !matchesAuthorities(identity.chain, requested.authorities)) {
-      tracer.decision('client certificate', 'none',
-        `no certificate of our chain is or is issued by one of the ${requested.authorities.length} CAs the server named`);
+    if (
+      requested.authorities.length > 0 &&
+      !matchesAuthorities(identity.chain, requested.authorities)
+    ) {
+      tracer.decision(
+        'client certificate',
+        'none',
+        `no certificate of our chain is or is issued by one of the ${requested.authorities.length} CAs the server named`,
+      );
       return undefined;
     }
-    tracer.decision('client certificate', leaf.subjectText,
-      `our ${keyName} key can sign with ${scheme.name}, which the server accepts`);
+    tracer.decision(
+      'client certificate',
+      leaf.subjectText,
+      `our ${keyName} key can sign with ${scheme.name}, which the server accepts`,
+    );
     return { identity, scheme };
   }
 
   #sendFinished(suite: Suite): void {
-    const data = verifyData(this.#io.provider, suite, this.#clientHandshakeTrafficSecret as Buffer,
-      this.#transcript.hash());
+    const data = verifyData(
+      this.#io.provider,
+      suite,
+      this.#clientHandshakeTrafficSecret as Buffer,
+      this.#transcript.hash(),
+    );
     const raw = encodeFinished({ verifyData: data });
     this.#io.tracer.message('sent', 'Finished', () => ({ verify_data: `${data.length} bytes` }));
     this.#transcript.add(raw);
     this.#io.sendHandshake(raw);
   }
 
-  #session(suite: Suite, application: { client: Buffer; server: Buffer; exporter: Buffer },
-    resumption: Buffer, ownScheme: Scheme | undefined, sent: boolean): EstablishedSession {
+  #session(
+    suite: Suite,
+    application: { client: Buffer; server: Buffer; exporter: Buffer },
+    resumption: Buffer,
+    ownScheme: Scheme | undefined,
+    sent: boolean,
+  ): EstablishedSession {
     const verification = this.#verification as PeerVerification;
     return {
       suite,
@@ -571,6 +705,11 @@ export class ClientHandshake implements HandshakeDriver {
 }
 
 /** Whether some certificate of the chain is one of the named CAs or is issued by one. */
-function matchesAuthorities(chain: readonly Certificate[], authorities: readonly Buffer[]): boolean {
-  return chain.some((c) => authorities.some((name) => name.equals(c.subject) || name.equals(c.issuer)));
+function matchesAuthorities(
+  chain: readonly Certificate[],
+  authorities: readonly Buffer[],
+): boolean {
+  return chain.some((c) =>
+    authorities.some((name) => name.equals(c.subject) || name.equals(c.issuer)),
+  );
 }

@@ -34,8 +34,13 @@ const ALLOWED: ReadonlyMap<number, readonly MessageKind[]> = new Map<number, Mes
 ]);
 
 const MESSAGE_NAMES: Readonly<Record<MessageKind, string>> = {
-  CH: 'ClientHello', SH: 'ServerHello', HRR: 'HelloRetryRequest', EE: 'EncryptedExtensions',
-  CR: 'CertificateRequest', CT: 'Certificate', NST: 'NewSessionTicket',
+  CH: 'ClientHello',
+  SH: 'ServerHello',
+  HRR: 'HelloRetryRequest',
+  EE: 'EncryptedExtensions',
+  CR: 'CertificateRequest',
+  CT: 'Certificate',
+  NST: 'NewSessionTicket',
 };
 
 /**
@@ -43,8 +48,11 @@ const MESSAGE_NAMES: Readonly<Record<MessageKind, string>> = {
  * server's messages: a server may only answer what was asked (unsupported_extension).
  * Returns the extensions by type.
  */
-export function checkExtensions(list: readonly Extension[], kind: MessageKind,
-  offered?: ReadonlySet<number>): Map<number, Extension> {
+export function checkExtensions(
+  list: readonly Extension[],
+  kind: MessageKind,
+  offered?: ReadonlySet<number>,
+): Map<number, Extension> {
   const byType = new Map<number, Extension>();
   const where = MESSAGE_NAMES[kind];
   for (const ext of list) {
@@ -56,12 +64,18 @@ export function checkExtensions(list: readonly Extension[], kind: MessageKind,
 
     const allowed = ALLOWED.get(ext.type);
     if (allowed && !allowed.includes(kind)) {
-      throw new TlsProtocolError('illegal_parameter', `peer sent ${name} in ${where}, where it is not allowed`);
+      throw new TlsProtocolError(
+        'illegal_parameter',
+        `peer sent ${name} in ${where}, where it is not allowed`,
+      );
     }
     // Unknown extensions are ignored in ClientHello and CertificateRequest; elsewhere they
     // answer nothing we sent (RFC 8446, Section 4.2).
     if (offered && !offered.has(ext.type) && kind !== 'CR' && kind !== 'NST') {
-      throw new TlsProtocolError('unsupported_extension', `peer sent ${name} in ${where}, which was not offered`);
+      throw new TlsProtocolError(
+        'unsupported_extension',
+        `peer sent ${name} in ${where}, which was not offered`,
+      );
     }
   }
   return byType;
@@ -71,6 +85,9 @@ export function checkExtensions(list: readonly Extension[], kind: MessageKind,
 export function checkPreSharedKeyLast(list: readonly Extension[]): void {
   const index = list.findIndex((e) => e.type === E.pre_shared_key);
   if (index !== -1 && index !== list.length - 1) {
-    throw new TlsProtocolError('illegal_parameter', 'peer sent pre_shared_key before the last extension');
+    throw new TlsProtocolError(
+      'illegal_parameter',
+      'peer sent pre_shared_key before the last extension',
+    );
   }
 }

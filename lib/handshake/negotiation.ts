@@ -13,11 +13,17 @@ import { chooseScheme, describeKey, schemeNames, type LocalIdentity } from './ce
 type Extensions = ReadonlyMap<number, ext.Extension>;
 
 /** Our most preferred suite among those the client offers. */
-export function chooseSuite(ours: readonly Suite[], offered: readonly number[], tracer: Tracer): Suite {
+export function chooseSuite(
+  ours: readonly Suite[],
+  offered: readonly number[],
+  tracer: Tracer,
+): Suite {
   const suite = ours.find((s) => offered.includes(s.code));
   if (!suite) {
-    throw new TlsProtocolError('handshake_failure',
-      `peer offers none of our cipher suites (${ours.map((s) => s.name).join(', ')})`);
+    throw new TlsProtocolError(
+      'handshake_failure',
+      `peer offers none of our cipher suites (${ours.map((s) => s.name).join(', ')})`,
+    );
   }
   tracer.decision('cipher suite', suite.name, 'our most preferred suite that the client offers');
   return suite;
@@ -27,13 +33,19 @@ export function chooseSuite(ours: readonly Suite[], offered: readonly number[], 
  * A group with a usable key share, or, without `share`, the group to ask for in a
  * HelloRetryRequest. After a retry, the client must send exactly one share, for `retryGroup`.
  */
-export function chooseGroup(ours: readonly Group[], extensions: Extensions,
-  retryGroup: Group | undefined, tracer: Tracer): { group: Group; share?: Buffer } {
+export function chooseGroup(
+  ours: readonly Group[],
+  extensions: Extensions,
+  retryGroup: Group | undefined,
+  tracer: Tracer,
+): { group: Group; share?: Buffer } {
   const groupsExt = extensions.get(E.supported_groups);
   const sharesExt = extensions.get(E.key_share);
   if (!groupsExt || !sharesExt) {
-    throw new TlsProtocolError('missing_extension',
-      'peer ClientHello lacks supported_groups or key_share');
+    throw new TlsProtocolError(
+      'missing_extension',
+      'peer ClientHello lacks supported_groups or key_share',
+    );
   }
   const offered = ext.namedGroupList.decode(groupsExt.data);
   const shares = ext.keyShareClientHello.decode(sharesExt.data);
@@ -42,8 +54,10 @@ export function chooseGroup(ours: readonly Group[], extensions: Extensions,
   if (retryGroup) {
     const share = shares.find((s) => s.group === retryGroup.code);
     if (!share || shares.length !== 1) {
-      throw new TlsProtocolError('illegal_parameter',
-        `peer did not send exactly one key share for ${retryGroup.name} after HelloRetryRequest`);
+      throw new TlsProtocolError(
+        'illegal_parameter',
+        `peer did not send exactly one key share for ${retryGroup.name} after HelloRetryRequest`,
+      );
     }
     return { group: retryGroup, share: share.keyExchange };
   }
@@ -58,11 +72,16 @@ export function chooseGroup(ours: readonly Group[], extensions: Extensions,
   }
   const group = ours.find((g) => offered.includes(g.code));
   if (!group) {
-    throw new TlsProtocolError('handshake_failure',
-      `peer supports none of our groups (${ours.map((g) => g.name).join(', ')})`);
+    throw new TlsProtocolError(
+      'handshake_failure',
+      `peer supports none of our groups (${ours.map((g) => g.name).join(', ')})`,
+    );
   }
-  tracer.decision('group', group.name,
-    'no key share the client sent is for a group we support; asking for it by HelloRetryRequest');
+  tracer.decision(
+    'group',
+    group.name,
+    'no key share the client sent is for a group we support; asking for it by HelloRetryRequest',
+  );
   return { group };
 }
 
@@ -72,8 +91,10 @@ function checkShares(offered: readonly number[], shares: readonly ext.KeyShareEn
   for (const share of shares) {
     const name = nameOf(NamedGroup, share.group);
     if (!offered.includes(share.group)) {
-      throw new TlsProtocolError('illegal_parameter',
-        `peer sent a key share for ${name}, which is not in its supported_groups`);
+      throw new TlsProtocolError(
+        'illegal_parameter',
+        `peer sent a key share for ${name}, which is not in its supported_groups`,
+      );
     }
     if (seen.has(share.group)) {
       throw new TlsProtocolError('illegal_parameter', `peer sent two key shares for ${name}`);
@@ -86,8 +107,12 @@ function checkShares(offered: readonly number[], shares: readonly ext.KeyShareEn
  * The first identity whose key can sign with a scheme the client accepts, preferring one whose
  * chain is signed only with schemes of signature_algorithms_cert (RFC 8446, Section 4.2.3).
  */
-export function chooseIdentity(identities: readonly LocalIdentity[], ours: readonly Scheme[],
-  extensions: Extensions, tracer: Tracer): { identity: LocalIdentity; scheme: Scheme } {
+export function chooseIdentity(
+  identities: readonly LocalIdentity[],
+  ours: readonly Scheme[],
+  extensions: Extensions,
+  tracer: Tracer,
+): { identity: LocalIdentity; scheme: Scheme } {
   const sigExt = extensions.get(E.signature_algorithms);
   if (!sigExt) {
     throw new TlsProtocolError('missing_extension', 'peer ClientHello has no signature_algorithms');
@@ -101,8 +126,11 @@ export function chooseIdentity(identities: readonly LocalIdentity[], ours: reado
     const label = identityLabel(identity);
     const scheme = chooseScheme(identity.key, ours, accepted);
     if (!scheme) {
-      tracer.decision('certificate', `not ${label}`,
-        'the client accepts no signature scheme its key can make');
+      tracer.decision(
+        'certificate',
+        `not ${label}`,
+        'the client accepts no signature scheme its key can make',
+      );
       continue;
     }
     if (chainSignaturesAccepted(identity, acceptedInCerts)) {
@@ -112,13 +140,19 @@ export function chooseIdentity(identities: readonly LocalIdentity[], ours: reado
     fallback ??= { identity, scheme };
   }
   if (fallback) {
-    traceIdentity(tracer, fallback.identity, fallback.scheme,
-      'the client accepts its key but not every signature in its chain; sending it anyway');
+    traceIdentity(
+      tracer,
+      fallback.identity,
+      fallback.scheme,
+      'the client accepts its key but not every signature in its chain; sending it anyway',
+    );
     return fallback;
   }
-  throw new TlsProtocolError('handshake_failure',
+  throw new TlsProtocolError(
+    'handshake_failure',
     'peer accepts none of the signature schemes our keys can make ' +
-    `(it offers ${schemeNames(accepted).join(', ')})`);
+      `(it offers ${schemeNames(accepted).join(', ')})`,
+  );
 }
 
 function chainSignaturesAccepted(identity: LocalIdentity, accepted: readonly number[]): boolean {
@@ -132,21 +166,31 @@ function identityLabel(identity: LocalIdentity): string {
   return `${identity.chain[0].subjectText} (${describeKey(identity.key)})`;
 }
 
-function traceIdentity(tracer: Tracer, identity: LocalIdentity, scheme: Scheme, reason: string): void {
+function traceIdentity(
+  tracer: Tracer,
+  identity: LocalIdentity,
+  scheme: Scheme,
+  reason: string,
+): void {
   tracer.decision('certificate', identityLabel(identity), reason);
   tracer.decision('signature scheme', scheme.name, 'our first preference that the client accepts');
 }
 
 /** Our first protocol that the client offers; none in common is no_application_protocol. */
-export function chooseAlpn(ours: readonly string[], extensions: Extensions,
-  tracer: Tracer): string | false {
+export function chooseAlpn(
+  ours: readonly string[],
+  extensions: Extensions,
+  tracer: Tracer,
+): string | false {
   const alpnExt = extensions.get(E.application_layer_protocol_negotiation);
   if (!alpnExt || ours.length === 0) return false;
   const offered = ext.protocolNameList.decode(alpnExt.data);
   const chosen = ours.find((p) => offered.includes(p));
   if (!chosen) {
-    throw new TlsProtocolError('no_application_protocol',
-      `peer offers ALPN ${offered.join(', ')}, none of which we serve (${ours.join(', ')})`);
+    throw new TlsProtocolError(
+      'no_application_protocol',
+      `peer offers ALPN ${offered.join(', ')}, none of which we serve (${ours.join(', ')})`,
+    );
   }
   tracer.decision('ALPN', chosen, 'our first protocol that the client offers');
   return chosen;

@@ -37,7 +37,10 @@ export class Transcript {
     }
     const clientHello1 = Buffer.concat(this.#held);
     const digest = this.#provider.hash(suite.hash, clientHello1);
-    const synthetic = Buffer.concat([Buffer.of(HandshakeType.message_hash, 0, 0, digest.length), digest]);
+    const synthetic = Buffer.concat([
+      Buffer.of(HandshakeType.message_hash, 0, 0, digest.length),
+      digest,
+    ]);
     this.#held = [];
     this.#hash = this.#provider.transcript(suite.hash);
     this.#hash.update(synthetic);

@@ -42,7 +42,9 @@ export function decodeEncryptedExtensions(body: Buffer): EncryptedExtensions {
 }
 
 export function encodeEncryptedExtensions(m: EncryptedExtensions): Buffer {
-  return encodeHandshake(HandshakeType.encrypted_extensions, (w) => encodeExtensions(w, m.extensions));
+  return encodeHandshake(HandshakeType.encrypted_extensions, (w) =>
+    encodeExtensions(w, m.extensions),
+  );
 }
 
 export function decodeCertificateRequest(body: Buffer): CertificateRequest {
@@ -76,15 +78,19 @@ export function decodeCertificate(body: Buffer): Certificate {
 
 export function encodeCertificate(m: Certificate): Buffer {
   const size = m.certificateList.reduce((n, e) => n + e.certData.length + 8, 16);
-  return encodeHandshake(HandshakeType.certificate, (w) => {
-    w.opaque(1, m.certificateRequestContext);
-    w.vector(3, () => {
-      for (const entry of m.certificateList) {
-        w.opaque(3, entry.certData);
-        encodeExtensions(w, entry.extensions);
-      }
-    });
-  }, size);
+  return encodeHandshake(
+    HandshakeType.certificate,
+    (w) => {
+      w.opaque(1, m.certificateRequestContext);
+      w.vector(3, () => {
+        for (const entry of m.certificateList) {
+          w.opaque(3, entry.certData);
+          encodeExtensions(w, entry.extensions);
+        }
+      });
+    },
+    size,
+  );
 }
 
 export function decodeCertificateVerify(body: Buffer): CertificateVerify {

@@ -101,9 +101,11 @@ export const keyShareClientHello = {
       return shares;
     }),
   encode: (shares: readonly KeyShareEntry[]): Buffer =>
-    build((w) => w.vector(2, () => {
-      for (const s of shares) w.u16(s.group).opaque(2, s.keyExchange);
-    })),
+    build((w) =>
+      w.vector(2, () => {
+        for (const s of shares) w.u16(s.group).opaque(2, s.keyExchange);
+      }),
+    ),
 };
 
 export const keyShareServerHello = {
@@ -142,13 +144,16 @@ export const protocolNameList = {
     whole(data, 'application_layer_protocol_negotiation', (r) => {
       const list = r.sub(2, 2, 0xffff, 'protocol_name_list');
       const names: string[] = [];
-      while (list.remaining > 0) names.push(list.vector(1, 1, 0xff, 'ProtocolName').toString('latin1'));
+      while (list.remaining > 0)
+        names.push(list.vector(1, 1, 0xff, 'ProtocolName').toString('latin1'));
       return names;
     }),
   encode: (names: readonly string[]): Buffer =>
-    build((w) => w.vector(2, () => {
-      for (const n of names) w.opaque(1, Buffer.from(n, 'latin1'));
-    })),
+    build((w) =>
+      w.vector(2, () => {
+        for (const n of names) w.opaque(1, Buffer.from(n, 'latin1'));
+      }),
+    ),
 };
 
 // cookie (RFC 8446, Section 4.2.2).

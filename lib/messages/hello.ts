@@ -38,16 +38,27 @@ export function decodeClientHello(body: Buffer): ClientHello {
   // A ClientHello of an old client may stop here; TLS 1.3 needs extensions (Section 4.1.2).
   const extensions = r.remaining > 0 ? decodeExtensions(r, 'ClientHello') : [];
   r.end('ClientHello');
-  return { legacyVersion, random, legacySessionId, cipherSuites, legacyCompressionMethods, extensions };
+  return {
+    legacyVersion,
+    random,
+    legacySessionId,
+    cipherSuites,
+    legacyCompressionMethods,
+    extensions,
+  };
 }
 
 export function encodeClientHello(m: ClientHello): Buffer {
-  return encodeHandshake(HandshakeType.client_hello, (w) => {
-    w.u16(m.legacyVersion).bytes(m.random).opaque(1, m.legacySessionId);
-    w.vector(2, () => m.cipherSuites.forEach((s) => w.u16(s)));
-    w.opaque(1, m.legacyCompressionMethods);
-    encodeExtensions(w, m.extensions);
-  }, 512);
+  return encodeHandshake(
+    HandshakeType.client_hello,
+    (w) => {
+      w.u16(m.legacyVersion).bytes(m.random).opaque(1, m.legacySessionId);
+      w.vector(2, () => m.cipherSuites.forEach((s) => w.u16(s)));
+      w.opaque(1, m.legacyCompressionMethods);
+      encodeExtensions(w, m.extensions);
+    },
+    512,
+  );
 }
 
 export function decodeServerHello(body: Buffer): ServerHello {
@@ -59,7 +70,14 @@ export function decodeServerHello(body: Buffer): ServerHello {
   const legacyCompressionMethod = r.u8('legacy_compression_method');
   const extensions = r.remaining > 0 ? decodeExtensions(r, 'ServerHello') : [];
   r.end('ServerHello');
-  return { legacyVersion, random, legacySessionId, cipherSuite, legacyCompressionMethod, extensions };
+  return {
+    legacyVersion,
+    random,
+    legacySessionId,
+    cipherSuite,
+    legacyCompressionMethod,
+    extensions,
+  };
 }
 
 export function encodeServerHello(m: ServerHello): Buffer {

@@ -43,10 +43,7 @@ export interface BasicConstraintsValue {
 }
 
 export const BasicConstraints = asn1.define<BasicConstraintsValue>('BasicConstraints', function () {
-  this.seq().obj(
-    this.key('cA').def(false).bool(),
-    this.key('pathLenConstraint').optional().int(),
-  );
+  this.seq().obj(this.key('cA').def(false).bool(), this.key('pathLenConstraint').optional().int());
 });
 
 // RFC 5280, Section 4.2.1.12.

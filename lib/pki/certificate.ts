@@ -121,7 +121,7 @@ export class Certificate {
 
     this.signature = parseSignatureAlgorithm(signatureAlg);
     if (!signatureAlg.raw.equals(parts.signature.raw)) {
-      throw new DecodeError('certificate signature algorithm differs from tbsCertificate\'s');
+      throw new DecodeError("certificate signature algorithm differs from tbsCertificate's");
     }
     this.signatureValue = signatureValue;
 
@@ -224,7 +224,8 @@ export class Certificate {
   isSignedBy(issuer: Certificate): boolean {
     let verdict = this.#issuedBy.get(issuer);
     if (verdict === undefined) {
-      verdict = issuer.hasUsableKey &&
+      verdict =
+        issuer.hasUsableKey &&
         verifySignature(this.signature, this.tbs, this.signatureValue, issuer.publicKey);
       this.#issuedBy.set(issuer, verdict);
     }

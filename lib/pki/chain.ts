@@ -118,7 +118,8 @@ function failure(code: string, reason: string, certificate?: Certificate): Failu
 
 function parseFailure(err: unknown, what: string): Failure {
   const message = (err as Error).message ?? String(err);
-  const unsupported = (err as { code?: string }).code === 'ERR_TLS13_UNSUPPORTED_KEY' ||
+  const unsupported =
+    (err as { code?: string }).code === 'ERR_TLS13_UNSUPPORTED_KEY' ||
     /UNSUPPORTED_KEY|not supported/.test(message);
   return {
     code: Code.INVALID_CERTIFICATE,
@@ -210,8 +211,13 @@ class PathBuilder {
     for (const { cert, anchor } of candidates) {
       if (this.#budget === 0) return undefined;
       if (--this.#budget === 0) {
-        this.#failures.unshift(failure(Code.UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
-          `gave up building a path after ${SEARCH_BUDGET} candidate issuers`, current));
+        this.#failures.unshift(
+          failure(
+            Code.UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+            `gave up building a path after ${SEARCH_BUDGET} candidate issuers`,
+            current,
+          ),
+        );
       }
       const found = this.#tryCandidate(path, current, cert, anchor);
       if (found) return found;
@@ -221,9 +227,14 @@ class PathBuilder {
 
   #tryCandidate(path: Certificate[], current: Certificate, cert: Certificate, anchor: boolean) {
     if (!current.isSignedBy(cert)) {
-      this.#failures.push(failure(Code.CERT_SIGNATURE_FAILURE,
-        `the signature on ${describe(current, path.length - 1)} does not verify with the key of ` +
-        `${cert.subjectText}`, current));
+      this.#failures.push(
+        failure(
+          Code.CERT_SIGNATURE_FAILURE,
+          `the signature on ${describe(current, path.length - 1)} does not verify with the key of ` +
+            `${cert.subjectText}`,
+          current,
+        ),
+      );
       return undefined;
     }
     const next = [...path, cert];
@@ -234,8 +245,13 @@ class PathBuilder {
       return undefined;
     }
     if (path.length > this.#policy.maxDepth) {
-      this.#failures.push(failure(Code.CERT_CHAIN_TOO_LONG,
-        `the path needs more than the ${this.#policy.maxDepth} intermediates allowed`, cert));
+      this.#failures.push(
+        failure(
+          Code.CERT_CHAIN_TOO_LONG,
+          `the path needs more than the ${this.#policy.maxDepth} intermediates allowed`,
+          cert,
+        ),
+      );
       return undefined;
     }
     return this.#extend(next);
@@ -268,18 +284,26 @@ class PathBuilder {
     const count = this.#anchors.length;
     if (top.isSelfSigned) {
       if (this.#deepest.length === 1) {
-        return failure(Code.DEPTH_ZERO_SELF_SIGNED_CERT,
+        return failure(
+          Code.DEPTH_ZERO_SELF_SIGNED_CERT,
           `leaf ${top.subjectText} is self-signed and is not among the ${count} trusted certificates`,
-          top);
+          top,
+        );
       }
-      return failure(Code.SELF_SIGNED_CERT_IN_CHAIN,
+      return failure(
+        Code.SELF_SIGNED_CERT_IN_CHAIN,
         `the chain ends in self-signed ${top.subjectText}, which is not among the ${count} ` +
-        'trusted certificates', top);
+          'trusted certificates',
+        top,
+      );
     }
     const alone = this.#deepest.length === 1 ? ' and no intermediate was sent for it' : '';
-    return failure(Code.UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+    return failure(
+      Code.UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
       `issuer ${top.issuerText} of ${describe(top, this.#deepest.length - 1)} is not among the ` +
-      `${count} trusted certificates${alone}`, top);
+        `${count} trusted certificates${alone}`,
+      top,
+    );
   }
 }
 
@@ -318,9 +342,12 @@ function checkPathLength(path: Certificate[]): Failure | undefined {
     if (limit === undefined) continue;
     const below = path.slice(1, i).filter((c) => !c.isSelfIssued).length;
     if (below > limit) {
-      return failure(Code.PATH_LENGTH_EXCEEDED,
+      return failure(
+        Code.PATH_LENGTH_EXCEEDED,
         `${path[i].subjectText} allows ${limit} intermediate${limit === 1 ? '' : 's'} below it ` +
-        `(pathLenConstraint) but the path has ${below}`, path[i]);
+          `(pathLenConstraint) but the path has ${below}`,
+        path[i],
+      );
     }
   }
   return undefined;
@@ -335,8 +362,11 @@ function checkPathNames(path: Certificate[]): Failure | undefined {
     if (!ca.nameConstraints) continue;
     const malformed = malformedConstraint(ca.nameConstraints);
     if (malformed) {
-      return failure(Code.INVALID_EXTENSION,
-        `${ca.subjectText} has malformed name constraints: ${malformed}`, ca);
+      return failure(
+        Code.INVALID_EXTENSION,
+        `${ca.subjectText} has malformed name constraints: ${malformed}`,
+        ca,
+      );
     }
     for (let j = i - 1; j >= 0; j--) {
       // Self-issued intermediates are exempt (RFC 5280, Section 6.1.3, step b).

@@ -240,8 +240,14 @@ export function decodeTime(tlv: Tlv): Date {
   const ms = Date.UTC(year, month - 1, day, hour, minute, second);
   const date = new Date(ms);
   const valid =
-    month >= 1 && month <= 12 && day >= 1 && hour < 24 && minute < 60 && second < 60 &&
-    date.getUTCDate() === day && date.getUTCMonth() === month - 1;
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    hour < 24 &&
+    minute < 60 &&
+    second < 60 &&
+    date.getUTCDate() === day &&
+    date.getUTCMonth() === month - 1;
   if (!valid) throw new DecodeError(`time "${text}" is not a calendar date`);
   if (year < 0 || Number.isNaN(ms)) throw new DecodeError(`time "${text}" is out of range`);
   return date;

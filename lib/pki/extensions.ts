@@ -206,7 +206,8 @@ export function decodePolicyMappings(der: Buffer): Array<[string, string]> {
   if (parts.length === 0) throw new DecodeError('policyMappings is empty');
   return parts.map((pair) => {
     const fields = sequenceChildren(pair, 'policy mapping');
-    const isOid = (f: Tlv) => f.cls === TagClass.universal && f.tag === UniversalTag.objectIdentifier;
+    const isOid = (f: Tlv) =>
+      f.cls === TagClass.universal && f.tag === UniversalTag.objectIdentifier;
     if (fields.length !== 2 || !fields.every(isOid)) {
       throw new DecodeError('policy mapping is malformed');
     }

@@ -67,8 +67,11 @@ export function parseGeneralNamesDer(der: Buffer, what: string): GeneralName[] {
 function parseOtherName(tlv: Tlv): GeneralName {
   const parts = tlv.constructed ? children(tlv) : [];
   const wellFormed =
-    parts.length === 2 && parts[0].tag === 6 && parts[1].cls === TagClass.context &&
-    parts[1].tag === 0 && parts[1].constructed;
+    parts.length === 2 &&
+    parts[0].tag === 6 &&
+    parts[1].cls === TagClass.context &&
+    parts[1].tag === 0 &&
+    parts[1].constructed;
   if (!wellFormed) throw new DecodeError('otherName is malformed');
   return { type: 'otherName', typeId: decodeOid(parts[0].value), raw: tlv.raw };
 }
@@ -100,7 +103,7 @@ export function formatIp(bytes: Buffer): string {
 function compressIpv6(groups: number[]): string {
   let bestStart = -1;
   let bestLength = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     let j = i;
     while (j < 8 && groups[j] === 0) j++;
     if (j - i > bestLength) [bestStart, bestLength] = [i, j - i];

@@ -33,8 +33,10 @@ function checkIp(cert: Certificate, name: string): NameCheck {
   const wanted = ipToBytes(name);
   const found = cert.subjectAltNames?.some((n) => n.type === 'iPAddress' && n.bytes.equals(wanted));
   if (found) return { ok: true };
-  return fail(`${cert.subjectText} is not valid for IP address ${formatIp(wanted)}; ` +
-    `it names ${describeSans(cert)}`);
+  return fail(
+    `${cert.subjectText} is not valid for IP address ${formatIp(wanted)}; ` +
+      `it names ${describeSans(cert)}`,
+  );
 }
 
 function describeSans(cert: Certificate): string {

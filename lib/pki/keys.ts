@@ -101,7 +101,9 @@ function loadPemKey(text: string, passphrase: string | Buffer | undefined): Priv
   if (keys.length === 0) {
     const foreign = blocks.map((b) => FOREIGN_LABELS[b.label]).find(Boolean);
     const labels = blocks.map((b) => b.label).join(', ');
-    throw keyError(foreign ? `PEM key file: ${foreign}` : `no private key PEM block (found ${labels || 'none'})`);
+    throw keyError(
+      foreign ? `PEM key file: ${foreign}` : `no private key PEM block (found ${labels || 'none'})`,
+    );
   }
   if (keys.length > 1) throw keyError(`PEM input holds ${keys.length} private keys; give one`);
   const block = keys[0];
@@ -179,8 +181,10 @@ function loadEncryptedPkcs8(der: Buffer, passphrase: string | Buffer | undefined
   const info = decodeWith(() => EncryptedPrivateKeyInfo.decode(der, 'der'), format);
   const scheme = oidText(info.encryptionAlgorithm.algorithm);
   if (scheme === Oid.pbeWithShaAnd40BitRc2Cbc || scheme === Oid.pbeWithShaAnd128BitRc2Cbc) {
-    throw unsupported(`${format} key is encrypted with RC2, which Node 20 cannot decrypt; ` +
-      're-export it with openssl pkcs8 -topk8 -v2 aes-256-cbc');
+    throw unsupported(
+      `${format} key is encrypted with RC2, which Node 20 cannot decrypt; ` +
+        're-export it with openssl pkcs8 -topk8 -v2 aes-256-cbc',
+    );
   }
   if (scheme === Oid.pbes2) describePbes2(info.encryptionAlgorithm.parameters, format);
   if (passphrase === undefined) throw passphraseError(`${format} key: a passphrase is required`);
@@ -220,9 +224,10 @@ function loadSec1(der: Buffer, ecParameters: Buffer | undefined): PrivateKeyInfo
   const key = decodeWith(() => EcPrivateKey.decode(der, 'der'), format);
   if (key.version.cmpn(1) !== 0) throw keyError(`${format} key has version ${key.version}, not 1`);
   // A key without its own curve gets the block's, so that node:crypto can read it.
-  const full = own || !block
-    ? der
-    : EcPrivateKey.encode({ ...key, parameters: oidArcs(decodeOid(block.value)) }, 'der');
+  const full =
+    own || !block
+      ? der
+      : EcPrivateKey.encode({ ...key, parameters: oidArcs(decodeOid(block.value)) }, 'der');
   const load = () => createPrivateKey({ key: full, format: 'der', type: 'sec1' });
   return finish(nodeKey(load, format), format);
 }
@@ -323,7 +328,8 @@ function finish(keyObject: KeyObject, format: string): PrivateKeyInfo {
       return { keyObject, kind: type, bits: details.modulusLength, format };
     case 'ec': {
       const namedCurve = NODE_CURVES[details.namedCurve ?? ''];
-      if (!namedCurve) throw unsupported(`${format} key uses curve ${details.namedCurve}, not supported`);
+      if (!namedCurve)
+        throw unsupported(`${format} key uses curve ${details.namedCurve}, not supported`);
       return { keyObject, kind: 'ec', namedCurve, format };
     }
     case 'ed25519':
@@ -351,7 +357,8 @@ export function loadIdentity(opts: {
   passphrase?: string | Buffer;
 }): Identity {
   const chain = loadCertificates(opts.cert);
-  if (chain.length === 0) throw new TlsConfigError('ERR_TLS13_INVALID_CERTIFICATE', 'no certificate');
+  if (chain.length === 0)
+    throw new TlsConfigError('ERR_TLS13_INVALID_CERTIFICATE', 'no certificate');
   const key = loadPrivateKey(opts.key, opts.passphrase);
   if (!keyMatchesCertificate(key, chain[0])) {
     throw new TlsConfigError(

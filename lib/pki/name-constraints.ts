@@ -19,9 +19,7 @@ const EMAIL_ATTRIBUTE = '1.2.840.113549.1.9.1';
 export const NAME_CONSTRAINT_BUDGET = 250_000;
 
 type ViolationCode =
-  | 'PERMITTED_SUBTREE_VIOLATION'
-  | 'EXCLUDED_SUBTREE_VIOLATION'
-  | 'UNSUPPORTED_NAME_SYNTAX';
+  'PERMITTED_SUBTREE_VIOLATION' | 'EXCLUDED_SUBTREE_VIOLATION' | 'UNSUPPORTED_NAME_SYNTAX';
 
 export type ConstraintResult = { ok: true } | { ok: false; code: ViolationCode; reason: string };
 
@@ -127,13 +125,19 @@ export function checkNameConstraints(
   const subtrees = [...(nc.permitted ?? []), ...(nc.excluded ?? [])];
   budget.left -= subtrees.length * countNames(names);
   if (budget.left < 0) {
-    return refuse('UNSUPPORTED_NAME_SYNTAX', `${ca.subjectText} has more name constraints ` +
-      `than we compare (budget exhausted on ${cert.subjectText})`);
+    return refuse(
+      'UNSUPPORTED_NAME_SYNTAX',
+      `${ca.subjectText} has more name constraints ` +
+        `than we compare (budget exhausted on ${cert.subjectText})`,
+    );
   }
   const unprocessed = names.other.find((n) => subtrees.some((s) => s.base.type === n.type));
   if (unprocessed) {
-    return refuse('UNSUPPORTED_NAME_SYNTAX', `${ca.subjectText} constrains ` +
-      `${unprocessed.type} names, which we cannot check, and ${cert.subjectText} has one`);
+    return refuse(
+      'UNSUPPORTED_NAME_SYNTAX',
+      `${ca.subjectText} constrains ` +
+        `${unprocessed.type} names, which we cannot check, and ${cert.subjectText} has one`,
+    );
   }
   for (const [label, text] of allNames(names)) {
     const verdict = judge(nc, label, text);
@@ -194,11 +198,16 @@ function violation(
 ): ConstraintResult {
   const what = text(verdict.value);
   if (verdict.excluded) {
-    return refuse('EXCLUDED_SUBTREE_VIOLATION',
-      `${ca.subjectText} may not issue for ${what}, which ${cert.subjectText} carries`);
+    return refuse(
+      'EXCLUDED_SUBTREE_VIOLATION',
+      `${ca.subjectText} may not issue for ${what}, which ${cert.subjectText} carries`,
+    );
   }
-  return refuse('PERMITTED_SUBTREE_VIOLATION', `${ca.subjectText} may only issue within its ` +
-    `permitted subtrees, not for ${what} of ${cert.subjectText}`);
+  return refuse(
+    'PERMITTED_SUBTREE_VIOLATION',
+    `${ca.subjectText} may only issue within its ` +
+      `permitted subtrees, not for ${what} of ${cert.subjectText}`,
+  );
 }
 
 function matches(base: GeneralName, value: Named[1], forExclusion: boolean): boolean {

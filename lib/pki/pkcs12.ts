@@ -6,13 +6,7 @@
 // certificates. RC2, OpenSSL 1.x's default for certificate bags, is refused with a way out,
 // because Node 20's OpenSSL has no RC2 without its legacy provider.
 
-import {
-  createDecipheriv,
-  createHash,
-  createHmac,
-  pbkdf2Sync,
-  timingSafeEqual,
-} from 'node:crypto';
+import { createDecipheriv, createHash, createHmac, pbkdf2Sync, timingSafeEqual } from 'node:crypto';
 
 import { DecodeError, TlsConfigError } from '../errors';
 import { type Certificate, parseCertificate } from './certificate';
@@ -25,12 +19,7 @@ import {
   TagClass,
   type Tlv,
 } from './der';
-import {
-  type Identity,
-  keyMatchesCertificate,
-  loadPrivateKey,
-  type PrivateKeyInfo,
-} from './keys';
+import { type Identity, keyMatchesCertificate, loadPrivateKey, type PrivateKeyInfo } from './keys';
 import { Oid } from './oids';
 
 const Pkcs12Oid = {
@@ -192,9 +181,12 @@ function decrypt(algorithm: Tlv, data: Buffer, password: string, what: string): 
   const oid = decodeOid(oidTlv.value);
   const legacy = PKCS12_PBE[oid];
   if (legacy === 'RC2') {
-    throw new TlsConfigError('ERR_TLS13_UNSUPPORTED_KEY', `${FORMAT} ${what} are encrypted with ` +
-      'RC2, which Node 20 cannot decrypt; re-export with openssl pkcs12 -export ' +
-      '-certpbe AES-256-CBC -keypbe AES-256-CBC (OpenSSL 3 does so by default)');
+    throw new TlsConfigError(
+      'ERR_TLS13_UNSUPPORTED_KEY',
+      `${FORMAT} ${what} are encrypted with ` +
+        'RC2, which Node 20 cannot decrypt; re-export with openssl pkcs12 -export ' +
+        '-certpbe AES-256-CBC -keypbe AES-256-CBC (OpenSSL 3 does so by default)',
+    );
   }
   let cipher: string;
   let key: Buffer;
@@ -285,7 +277,7 @@ export function pkcs12Kdf(
   const diversifier = Buffer.alloc(v, id);
   const input = Buffer.concat([fill(salt), fill(password)]);
   const output: Buffer[] = [];
-  for (let produced = 0; produced < length; ) {
+  for (let produced = 0; produced < length;) {
     let a = createHash(hash).update(diversifier).update(input).digest();
     for (let r = 1; r < iterations; r++) a = createHash(hash).update(a).digest();
     output.push(a);
@@ -395,4 +387,3 @@ function pfxError(message: string): TlsConfigError {
 function passphraseError(message: string): TlsConfigError {
   return new TlsConfigError('ERR_TLS13_KEY_PASSPHRASE', message);
 }
-

@@ -96,8 +96,8 @@ function wrapUp(state: PolicyState, cert: Certificate): void {
 function noPolicy(cert: Certificate): Failure {
   return {
     code: 'NO_EXPLICIT_POLICY',
-    reason: 'the path requires an explicit certificate policy and none is valid for ' +
-      cert.subjectText,
+    reason:
+      'the path requires an explicit certificate policy and none is valid for ' + cert.subjectText,
     certificate: cert,
     alert: 'bad_certificate',
   };

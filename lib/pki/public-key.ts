@@ -51,8 +51,11 @@ export function parsePublicKeyInfo(tlv: Tlv, what = 'certificate public key'): P
   const parts = tlv.tag === UniversalTag.sequence ? children(tlv) : [];
   const alg = parts[0]?.tag === UniversalTag.sequence ? children(parts[0]) : [];
   const wellFormed =
-    parts.length === 2 && alg.length >= 1 && alg.length <= 2 &&
-    alg[0].tag === UniversalTag.objectIdentifier && parts[1].tag === UniversalTag.bitString;
+    parts.length === 2 &&
+    alg.length >= 1 &&
+    alg.length <= 2 &&
+    alg[0].tag === UniversalTag.objectIdentifier &&
+    parts[1].tag === UniversalTag.bitString;
   if (!wellFormed) throw new DecodeError(`${what}: SubjectPublicKeyInfo is malformed`);
   if (parts[1].value[0] !== 0) throw new DecodeError(`${what}: key BIT STRING has unused bits`);
 
@@ -68,8 +71,11 @@ export function parsePublicKeyInfo(tlv: Tlv, what = 'certificate public key'): P
 function rsaModulusBits(der: Buffer, what: string): number {
   const fields = children(parseDer(der, `${what} RSAPublicKey`));
   const [modulus, exponent] = fields;
-  const wellFormed = fields.length === 2 && modulus.tag === UniversalTag.integer &&
-    exponent.tag === UniversalTag.integer && (modulus.value[0] & 0x80) === 0;
+  const wellFormed =
+    fields.length === 2 &&
+    modulus.tag === UniversalTag.integer &&
+    exponent.tag === UniversalTag.integer &&
+    (modulus.value[0] & 0x80) === 0;
   if (!wellFormed) throw new DecodeError(`${what}: RSAPublicKey is malformed`);
   const n = modulus.value[0] === 0 ? modulus.value.subarray(1) : modulus.value;
   if (n.length === 0 || (n[n.length - 1] & 1) === 0) {
@@ -105,7 +111,9 @@ function describeAlgorithm(oid: string, params: Tlv | undefined, what: string) {
       if (params) throw new DecodeError(`${what}: EdDSA key has parameters`);
       return kind(oid === Oid.idEd25519 ? 'ed25519' : 'ed448');
     default:
-      throw unsupportedKey(`${what}: ${UNSUPPORTED[oid] ?? `algorithm ${oid}`} keys are not supported`);
+      throw unsupportedKey(
+        `${what}: ${UNSUPPORTED[oid] ?? `algorithm ${oid}`} keys are not supported`,
+      );
   }
 }
 

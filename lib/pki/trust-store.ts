@@ -51,7 +51,9 @@ function extraCertificates(): Certificate[] {
   try {
     text = readFileSync(file);
   } catch (err) {
-    process.emitWarning(`Ignoring extra certs from \`${file}\`, load failed: ${(err as Error).message}`);
+    process.emitWarning(
+      `Ignoring extra certs from \`${file}\`, load failed: ${(err as Error).message}`,
+    );
     return [];
   }
   // One unusable certificate in a bundle costs only itself, not the rest of the file.
@@ -62,12 +64,14 @@ function extraCertificates(): Certificate[] {
     process.emitWarning(`Ignoring extra certs from \`${file}\`: ${(err as Error).message}`);
     return [];
   }
-  return blocks.filter((b) => b.label === 'CERTIFICATE').flatMap((block) => {
-    try {
-      return [parseCertificate(block.der)];
-    } catch (err) {
-      debug('trust store: skipping a certificate of %s: %s', file, (err as Error).message);
-      return [];
-    }
-  });
+  return blocks
+    .filter((b) => b.label === 'CERTIFICATE')
+    .flatMap((block) => {
+      try {
+        return [parseCertificate(block.der)];
+      } catch (err) {
+        debug('trust store: skipping a certificate of %s: %s', file, (err as Error).message);
+        return [];
+      }
+    });
 }

@@ -49,7 +49,11 @@ export function checkCertificate(
   const trusted = role === 'anchor' || leafIsAnchor;
   // Issuers' keys prove themselves by verifying signatures; the leaf's is only used later.
   if (role === 'leaf' && !cert.hasUsableKey) {
-    return fail(Code.INVALID_CERTIFICATE, `leaf ${cert.subjectText} has a public key that cannot be used`, cert);
+    return fail(
+      Code.INVALID_CERTIFICATE,
+      `leaf ${cert.subjectText} has a public key that cannot be used`,
+      cert,
+    );
   }
   return (
     checkTime(cert, role, time) ??
@@ -67,12 +71,20 @@ function label(cert: Certificate, role: Role): string {
 // RFC 5280, Section 6.1.3, step (a)(2): the time must lie within notBefore..notAfter.
 function checkTime(cert: Certificate, role: Role, time: Date): Failure | undefined {
   if (time < cert.notBefore) {
-    return fail(Code.CERT_NOT_YET_VALID, `${label(cert, role)} is not valid until ` +
-      `${iso(cert.notBefore)}, ${span(cert.notBefore.getTime() - time.getTime())} from now`, cert);
+    return fail(
+      Code.CERT_NOT_YET_VALID,
+      `${label(cert, role)} is not valid until ` +
+        `${iso(cert.notBefore)}, ${span(cert.notBefore.getTime() - time.getTime())} from now`,
+      cert,
+    );
   }
   if (time > cert.notAfter) {
-    return fail(Code.CERT_HAS_EXPIRED, `${label(cert, role)} expired ` +
-      `${span(time.getTime() - cert.notAfter.getTime())} ago (notAfter ${iso(cert.notAfter)})`, cert);
+    return fail(
+      Code.CERT_HAS_EXPIRED,
+      `${label(cert, role)} expired ` +
+        `${span(time.getTime() - cert.notAfter.getTime())} ago (notAfter ${iso(cert.notAfter)})`,
+      cert,
+    );
   }
   return undefined;
 }
@@ -97,8 +109,11 @@ function span(ms: number): string {
 function checkCriticalExtensions(cert: Certificate, role: Role): Failure | undefined {
   for (const ext of cert.extensions.values()) {
     if (ext.critical && !HANDLED.has(ext.oid)) {
-      return fail(Code.UNHANDLED_CRITICAL_EXTENSION,
-        `${label(cert, role)} has critical extension ${ext.oid}, which we do not process`, cert);
+      return fail(
+        Code.UNHANDLED_CRITICAL_EXTENSION,
+        `${label(cert, role)} has critical extension ${ext.oid}, which we do not process`,
+        cert,
+      );
     }
   }
   return undefined;
@@ -120,12 +135,19 @@ function checkKeyStrength(cert: Certificate, role: Role): Failure | undefined {
 // anchor's own signature and encoding are not what makes it trusted.
 function checkUntrustedEncoding(cert: Certificate, role: Role): Failure | undefined {
   if (cert.signature.weak) {
-    return fail(Code.CERT_SIGNATURE_ALGORITHM_WEAK,
-      `${label(cert, role)} is signed with ${cert.signatureAlgorithm}, which is no longer accepted`, cert);
+    return fail(
+      Code.CERT_SIGNATURE_ALGORITHM_WEAK,
+      `${label(cert, role)} is signed with ${cert.signatureAlgorithm}, which is no longer accepted`,
+      cert,
+    );
   }
   const serialProblem = checkSerial(cert.serialNumber);
   if (serialProblem) {
-    return fail(Code.INVALID_CERTIFICATE, `${label(cert, role)} has a serial number ${serialProblem}`, cert);
+    return fail(
+      Code.INVALID_CERTIFICATE,
+      `${label(cert, role)} has a serial number ${serialProblem}`,
+      cert,
+    );
   }
   if (cert.encodingIssues.length > 0) {
     return fail(Code.INVALID_CERTIFICATE, `${label(cert, role)}: ${cert.encodingIssues[0]}`, cert);
@@ -199,11 +221,19 @@ export function checkIssuer(
   // A version 1 root carries no extensions at all; a store may still trust it as an anchor.
   const v1Anchor = role === 'anchor' && cert.version === 1;
   if (!v1Anchor && !cert.isCA) {
-    return fail(Code.INVALID_CA, `${label(cert, role)} is not a CA (no basicConstraints cA TRUE)`, cert);
+    return fail(
+      Code.INVALID_CA,
+      `${label(cert, role)} is not a CA (no basicConstraints cA TRUE)`,
+      cert,
+    );
   }
   if (bc && !bc.critical && !(vetted && role === 'anchor')) {
-    return fail(Code.INVALID_CA, `${label(cert, role)} has a non-critical basicConstraints, ` +
-      'which RFC 5280, Section 4.2.1.9 forbids for a CA', cert);
+    return fail(
+      Code.INVALID_CA,
+      `${label(cert, role)} has a non-critical basicConstraints, ` +
+        'which RFC 5280, Section 4.2.1.9 forbids for a CA',
+      cert,
+    );
   }
   if (cert.keyUsage && !cert.keyUsage.has('keyCertSign')) {
     return fail(Code.INVALID_CA, `${label(cert, role)} has keyUsage without keyCertSign`, cert);
@@ -251,15 +281,22 @@ function checkIssuerPurpose(
   const eku = cert.extKeyUsage;
   if (!eku) return undefined;
   if (role === 'anchor' && cert.isSelfIssued && !vetted) {
-    return fail(Code.INVALID_PURPOSE, `${label(cert, role)} is a root with extKeyUsage, which the ` +
-      'Baseline Requirements forbid', cert);
+    return fail(
+      Code.INVALID_PURPOSE,
+      `${label(cert, role)} is a root with extKeyUsage, which the ` +
+        'Baseline Requirements forbid',
+      cert,
+    );
   }
   if (!purpose || eku.includes(PURPOSE_OID[purpose]) || eku.includes(Oid.anyExtendedKeyUsage)) {
     return undefined;
   }
-  return fail(Code.INVALID_PURPOSE,
+  return fail(
+    Code.INVALID_PURPOSE,
     `${label(cert, role)} may not issue for ${purpose} authentication (extKeyUsage lacks ` +
-    `${purpose === 'server' ? 'serverAuth' : 'clientAuth'})`, cert);
+      `${purpose === 'server' ? 'serverAuth' : 'clientAuth'})`,
+    cert,
+  );
 }
 
 /** Checks on the end-entity certificate: purpose, key usage for signing, identity profile. */
@@ -270,13 +307,21 @@ export function checkLeaf(
 ): Failure | undefined {
   const role: Role = 'leaf';
   if (cert.isCA && !isAnchor) {
-    return fail(Code.INVALID_PURPOSE, `${label(cert, role)} is a CA certificate (basicConstraints ` +
-      'cA TRUE), not an end-entity certificate', cert);
+    return fail(
+      Code.INVALID_PURPOSE,
+      `${label(cert, role)} is a CA certificate (basicConstraints ` +
+        'cA TRUE), not an end-entity certificate',
+      cert,
+    );
   }
   // TLS 1.3 uses the leaf key only to sign CertificateVerify (RFC 8446, Section 4.4.2.2).
   if (cert.keyUsage && !cert.keyUsage.has('digitalSignature')) {
-    return fail(Code.INVALID_PURPOSE, `${label(cert, role)} has keyUsage without ` +
-      'digitalSignature, so it cannot sign a TLS 1.3 handshake', cert);
+    return fail(
+      Code.INVALID_PURPOSE,
+      `${label(cert, role)} has keyUsage without ` +
+        'digitalSignature, so it cannot sign a TLS 1.3 handshake',
+      cert,
+    );
   }
   if (!purpose) return undefined;
   return checkLeafPurpose(cert, purpose, isAnchor);
@@ -294,14 +339,24 @@ function checkLeafPurpose(
   const name = purpose === 'server' ? 'serverAuth' : 'clientAuth';
   if (!eku) {
     if (isAnchor) return undefined;
-    return fail(Code.INVALID_PURPOSE,
-      `leaf ${cert.subjectText} has no extKeyUsage, so it is not marked for ${name}`, cert);
+    return fail(
+      Code.INVALID_PURPOSE,
+      `leaf ${cert.subjectText} has no extKeyUsage, so it is not marked for ${name}`,
+      cert,
+    );
   }
   if (cert.extensions.get(Oid.extKeyUsage)?.critical) {
-    return fail(Code.INVALID_PURPOSE, `leaf ${cert.subjectText} marks extKeyUsage critical, which ` +
-      'the Baseline Requirements, Section 7.1.2.7.6 forbid', cert);
+    return fail(
+      Code.INVALID_PURPOSE,
+      `leaf ${cert.subjectText} marks extKeyUsage critical, which ` +
+        'the Baseline Requirements, Section 7.1.2.7.6 forbid',
+      cert,
+    );
   }
   if (eku.includes(PURPOSE_OID[purpose]) || eku.includes(Oid.anyExtendedKeyUsage)) return undefined;
-  return fail(Code.INVALID_PURPOSE,
-    `leaf ${cert.subjectText} is not for ${purpose} authentication (extKeyUsage lacks ${name})`, cert);
+  return fail(
+    Code.INVALID_PURPOSE,
+    `leaf ${cert.subjectText} is not for ${purpose} authentication (extKeyUsage lacks ${name})`,
+    cert,
+  );
 }

@@ -149,7 +149,9 @@ export function alertName(value: number): AlertName | undefined {
  * See RFC 8446, Section 4.1.3.
  */
 export const HELLO_RETRY_REQUEST_RANDOM = Buffer.from(
-  'cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c', 'hex');
+  'cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c',
+  'hex',
+);
 
 /** Downgrade sentinels in the last 8 bytes of ServerHello.random (RFC 8446, Section 4.1.3). */
 export const DOWNGRADE_TLS12 = Buffer.from('444f574e47524401', 'hex');
@@ -222,7 +224,11 @@ export const OtherSignatureScheme = {
 } as const;
 
 const VERSION_NAMES: Readonly<Record<number, string>> = {
-  0x0300: 'SSL 3.0', 0x0301: 'TLS 1.0', 0x0302: 'TLS 1.1', 0x0303: 'TLS 1.2', 0x0304: 'TLS 1.3',
+  0x0300: 'SSL 3.0',
+  0x0301: 'TLS 1.0',
+  0x0302: 'TLS 1.1',
+  0x0303: 'TLS 1.2',
+  0x0304: 'TLS 1.3',
 };
 
 /** Readable names for the trace, covering code points outside TLS 1.3 too. */
@@ -230,6 +236,8 @@ export const codePointName = {
   cipherSuite: (v: number): string => nameOf({ ...CipherSuite, ...OtherCipherSuite }, v),
   extension: (v: number): string => nameOf({ ...ExtensionType, ...OtherExtensionType }, v),
   group: (v: number): string => nameOf({ ...NamedGroup, ...OtherNamedGroup }, v),
-  signatureScheme: (v: number): string => nameOf({ ...SignatureScheme, ...OtherSignatureScheme }, v),
-  version: (v: number): string => VERSION_NAMES[v] ?? `unknown(0x${v.toString(16).padStart(4, '0')})`,
+  signatureScheme: (v: number): string =>
+    nameOf({ ...SignatureScheme, ...OtherSignatureScheme }, v),
+  version: (v: number): string =>
+    VERSION_NAMES[v] ?? `unknown(0x${v.toString(16).padStart(4, '0')})`,
 };

@@ -40,8 +40,10 @@ export class Deframer {
     // The ciphertext bound is the larger one; plaintext records are checked again after
     // they are identified. See RFC 8446, Section 5.2.
     if (length > MAX_CIPHERTEXT) {
-      throw new TlsProtocolError('record_overflow',
-        `peer sent a record of ${length} bytes, over the limit of ${MAX_CIPHERTEXT}`);
+      throw new TlsProtocolError(
+        'record_overflow',
+        `peer sent a record of ${length} bytes, over the limit of ${MAX_CIPHERTEXT}`,
+      );
     }
     if (this.#buffered < RECORD_HEADER_LENGTH + length) return undefined;
     const record = this.#take(RECORD_HEADER_LENGTH + length);

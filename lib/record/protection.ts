@@ -10,7 +10,8 @@ import { MAX_PLAINTEXT, RECORD_HEADER_LENGTH } from './limits';
 
 /** One inner content-type byte per type, so sealing a record allocates none. */
 const TYPE_BYTES: ReadonlyMap<number, Buffer> = new Map(
-  Object.values(ContentType).map((t) => [t, Buffer.of(t)]));
+  Object.values(ContentType).map((t) => [t, Buffer.of(t)]),
+);
 
 /**
  * The most records one key may protect before we refuse to go on. A safe integer sequence is
@@ -40,7 +41,8 @@ class DirectionState {
   /** The nonce for the next record: the IV XORed with the padded sequence number. */
   nextNonce(): Buffer {
     const seq = this.#sequence++;
-    if (seq >= MAX_SEQUENCE) throw new TlsProtocolError('internal_error', 'record sequence number exhausted');
+    if (seq >= MAX_SEQUENCE)
+      throw new TlsProtocolError('internal_error', 'record sequence number exhausted');
     const nonce = Buffer.allocUnsafe(IV_LENGTH);
     this.#iv.copy(nonce, 0, 0, IV_LENGTH - 8);
     nonce.writeUInt32BE((this.#ivHigh ^ Math.floor(seq / 0x100000000)) >>> 0, IV_LENGTH - 8);
@@ -61,7 +63,8 @@ export class RecordSealer {
    * order: header, ciphertext pieces and tag, so the content is never copied.
    */
   seal(type: number, content: readonly Buffer[], contentLength: number): Buffer[] {
-    if (contentLength > MAX_PLAINTEXT) throw new RangeError(`record content of ${contentLength} bytes`);
+    if (contentLength > MAX_PLAINTEXT)
+      throw new RangeError(`record content of ${contentLength} bytes`);
     const header = Buffer.allocUnsafe(RECORD_HEADER_LENGTH);
     header[0] = ContentType.application_data;
     header.writeUInt16BE(ProtocolVersion.TLS1_2, 1);
@@ -90,28 +93,39 @@ export class RecordOpener {
   /** Checks the tag, then strips padding and finds the real content type. */
   open(header: Buffer, fragment: Buffer): OpenedRecord {
     if (fragment.length < TAG_LENGTH + 1) {
-      throw new TlsProtocolError('bad_record_mac', 'peer sent a protected record too short to hold a tag');
+      throw new TlsProtocolError(
+        'bad_record_mac',
+        'peer sent a protected record too short to hold a tag',
+      );
     }
     const body = fragment.subarray(0, fragment.length - TAG_LENGTH);
     const tag = fragment.subarray(fragment.length - TAG_LENGTH);
     const inner = this.#state.aead.open(this.#state.nextNonce(), header, [body], tag);
-    if (!inner) throw new TlsProtocolError('bad_record_mac', 'peer sent a record that does not decrypt');
+    if (!inner)
+      throw new TlsProtocolError('bad_record_mac', 'peer sent a record that does not decrypt');
 
     let end = inner.length;
     while (end > 0 && inner[end - 1] === 0) end--;
     // RFC 8446, Section 5.4: a record of nothing but zeros has no content type.
-    if (end === 0) throw new TlsProtocolError('unexpected_message', 'peer sent a record with no content type');
+    if (end === 0)
+      throw new TlsProtocolError('unexpected_message', 'peer sent a record with no content type');
     const content = inner.subarray(0, end - 1);
     if (inner.length > MAX_PLAINTEXT + 1) {
-      throw new TlsProtocolError('record_overflow',
-        `peer sent ${inner.length} bytes of inner plaintext in one record, over ${MAX_PLAINTEXT + 1}`);
+      throw new TlsProtocolError(
+        'record_overflow',
+        `peer sent ${inner.length} bytes of inner plaintext in one record, over ${MAX_PLAINTEXT + 1}`,
+      );
     }
     return { type: inner[end - 1], content };
   }
 }
 
 /** An unprotected record, for ClientHello, ServerHello, alerts before keys, and ChangeCipherSpec. */
-export function plaintextRecord(type: number, content: Buffer, version: number = ProtocolVersion.TLS1_2): Buffer[] {
+export function plaintextRecord(
+  type: number,
+  content: Buffer,
+  version: number = ProtocolVersion.TLS1_2,
+): Buffer[] {
   const header = Buffer.allocUnsafe(RECORD_HEADER_LENGTH);
   header[0] = type;
   header.writeUInt16BE(version, 1);

@@ -4,11 +4,13 @@
 import type { AlertName } from '../protocol/registry';
 
 const RULES: Partial<Record<AlertName, string>> = {
-  unexpected_message: 'RFC 8446, Section 6.2: a message arrived out of order or in the wrong record',
+  unexpected_message:
+    'RFC 8446, Section 6.2: a message arrived out of order or in the wrong record',
   bad_record_mac: 'RFC 8446, Section 5.2: a record failed AEAD authentication',
   record_overflow: 'RFC 8446, Section 5.1: records carry at most 2^14 bytes (2^14 + 256 protected)',
   handshake_failure: 'RFC 8446, Section 4.1.1: no acceptable set of parameters in common',
-  bad_certificate: 'RFC 8446, Section 6.2: a certificate was corrupt or its signature did not verify',
+  bad_certificate:
+    'RFC 8446, Section 6.2: a certificate was corrupt or its signature did not verify',
   unsupported_certificate: 'RFC 8446, Section 6.2: a certificate of an unsupported type or purpose',
   certificate_expired: 'RFC 5280, Section 6.1.3: the certificate is outside its validity period',
   certificate_unknown: 'RFC 8446, Section 6.2: the certificate could not be accepted',
@@ -22,7 +24,7 @@ const RULES: Partial<Record<AlertName, string>> = {
   unrecognized_name: 'RFC 6066, Section 3: no identity for the requested server name',
   certificate_required: 'RFC 8446, Section 4.4.2.4: a certificate is required and none was sent',
   no_application_protocol: 'RFC 7301, Section 3.2: no ALPN protocol in common',
-  internal_error: 'RFC 8446, Section 6.2: a failure on our side, not the peer\'s',
+  internal_error: "RFC 8446, Section 6.2: a failure on our side, not the peer's",
 };
 
 export function ruleFor(alert: AlertName): string | undefined {

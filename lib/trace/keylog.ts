@@ -8,5 +8,8 @@ export type KeylogLabel =
   | 'EXPORTER_SECRET';
 
 export function keylogLine(label: KeylogLabel, clientRandom: Buffer, secret: Buffer): Buffer {
-  return Buffer.from(`${label} ${clientRandom.toString('hex')} ${secret.toString('hex')}\n`, 'latin1');
+  return Buffer.from(
+    `${label} ${clientRandom.toString('hex')} ${secret.toString('hex')}\n`,
+    'latin1',
+  );
 }

@@ -8,13 +8,24 @@ import { debuglog } from 'node:util';
 export type Role = 'client' | 'server';
 
 export type TraceRecord =
-  | { role: Role; kind: 'message'; direction: 'sent' | 'received'; message: string;
-      fields: Record<string, unknown> }
+  | {
+      role: Role;
+      kind: 'message';
+      direction: 'sent' | 'received';
+      message: string;
+      fields: Record<string, unknown>;
+    }
   | { role: Role; kind: 'decision'; topic: string; choice: string; reason: string }
   | { role: Role; kind: 'check'; subject: string; ok: boolean; detail: string }
   | { role: Role; kind: 'keys'; direction: 'read' | 'write'; secret: string }
-  | { role: Role; kind: 'alert'; direction: 'sent' | 'received'; alert: string; reason: string;
-      rule?: string }
+  | {
+      role: Role;
+      kind: 'alert';
+      direction: 'sent' | 'received';
+      alert: string;
+      reason: string;
+      rule?: string;
+    }
   | { role: Role; kind: 'note'; text: string };
 
 export type TraceListener = (record: TraceRecord) => void;
@@ -41,9 +52,14 @@ export class Tracer {
     this.#listeners.push(listener);
   }
 
-  message(direction: 'sent' | 'received', message: string, fields: () => Record<string, unknown>): void {
+  message(
+    direction: 'sent' | 'received',
+    message: string,
+    fields: () => Record<string, unknown>,
+  ): void {
     if (debug.enabled) debug(`${this.role} ${direction} ${message}`);
-    if (this.active) this.#emit({ role: this.role, kind: 'message', direction, message, fields: fields() });
+    if (this.active)
+      this.#emit({ role: this.role, kind: 'message', direction, message, fields: fields() });
   }
 
   decision(topic: string, choice: string, reason: string): void {
@@ -103,9 +119,12 @@ export function renderTrace(record: TraceRecord): string {
 
 function formatValue(value: unknown): string {
   if (Buffer.isBuffer(value)) return value.length === 0 ? '(empty)' : value.toString('hex');
-  if (Array.isArray(value)) return value.length === 0 ? '(none)' : value.map(formatValue).join(', ');
+  if (Array.isArray(value))
+    return value.length === 0 ? '(none)' : value.map(formatValue).join(', ');
   if (value !== null && typeof value === 'object') {
-    return Object.entries(value).map(([k, v]) => `${k}=${formatValue(v)}`).join(' ');
+    return Object.entries(value)
+      .map(([k, v]) => `${k}=${formatValue(v)}`)
+      .join(' ');
   }
   return String(value);
 }
