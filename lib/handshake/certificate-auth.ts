@@ -5,7 +5,9 @@ import type { CryptoProvider } from '../crypto/provider';
 import { certificateVerifyContent } from '../crypto/key-schedule';
 import { schemeByCode, schemeFitsKey, type Scheme } from '../crypto/schemes';
 import { CertificateVerificationError, TlsProtocolError } from '../errors';
-import type { Certificate } from '../pki/certificate';
+import { parseCertificate, type Certificate } from '../pki/certificate';
+import type { Certificate as CertificateMessage } from '../messages/authentication';
+import { checkExtensions } from './extension-rules';
 import { verifyCertificateChain } from '../pki/chain';
 import type { PrivateKeyInfo } from '../pki/keys';
 import { nameOf, SignatureScheme } from '../protocol/registry';
@@ -168,4 +170,76 @@ export function verifyPeerChain(
     return { authorized: false, authorizationError: code, verifiedChain: result.chain };
   }
   return { authorized: true, authorizationError: undefined, verifiedChain: result.chain };
+}
+
+/**
+ * Decodes the certificates of a peer's Certificate message: at most `limit` of them, no
+ * per-certificate extensions (we ask for none), each one parseable (else bad_certificate).
+ */
+export function parsePeerCertificates(
+  certificate: CertificateMessage,
+  limit: number,
+): Certificate[] {
+  const list = certificate.certificateList;
+  if (list.length > limit) {
+    throw new TlsProtocolError(
+      'bad_certificate',
+      `peer sent ${list.length} certificates, over the limit of ${limit}`,
+    );
+  }
+  for (const entry of list) checkExtensions(entry.extensions, 'CT', new Set());
+  return list.map((entry, i) => {
+    try {
+      return parseCertificate(entry.certData);
+    } catch (error) {
+      throw new TlsProtocolError(
+        'bad_certificate',
+        `peer certificate ${i} cannot be parsed: ${(error as Error).message}`,
+      );
+    }
+  });
+}
+
+export interface CertificateRequested {
+  context: Buffer;
+  schemes: number[];
+  authorities: Buffer[];
+}
+
+/**
+ * Whether the client's identity answers a CertificateRequest (RFC 8446, Section 4.4.2.3): its
+ * key must sign with a scheme the server accepts and, where the server names CAs, some
+ * certificate of the chain must be one of them or be issued by one. The trace says why not.
+ */
+export function chooseClientIdentity(
+  identity: LocalIdentity | undefined,
+  ours: readonly Scheme[],
+  requested: CertificateRequested,
+  tracer: Tracer,
+): { identity: LocalIdentity; scheme: Scheme } | undefined {
+  const topic = 'client certificate';
+  if (!identity) {
+    tracer.decision(topic, 'none', 'no cert and key were configured');
+    return undefined;
+  }
+  const keyName = describeKey(identity.key);
+  const scheme = chooseScheme(identity.key, ours, requested.schemes);
+  if (!scheme) {
+    const reason = `our ${keyName} key can sign with none of the server's signature_algorithms`;
+    tracer.decision(topic, 'none', reason);
+    return undefined;
+  }
+  const names = requested.authorities;
+  if (names.length > 0 && !chainMatchesAuthorities(identity.chain, names)) {
+    const reason = `no certificate of our chain is or is issued by one of the ${names.length} CAs the server named`;
+    tracer.decision(topic, 'none', reason);
+    return undefined;
+  }
+  const reason = `our ${keyName} key can sign with ${scheme.name}, which the server accepts`;
+  tracer.decision(topic, identity.chain[0].subjectText, reason);
+  return { identity, scheme };
+}
+
+function chainMatchesAuthorities(chain: readonly Certificate[], names: readonly Buffer[]): boolean {
+  return chain.some((c) => names.some((name) => name.equals(c.subject) || name.equals(c.issuer)));
 }

@@ -15,8 +15,8 @@
 import type { KeyShare } from '../crypto/provider';
 import { EarlySecret, type HandshakeSecret, verifyData } from '../crypto/key-schedule';
 import { groupByCode, type Group } from '../crypto/groups';
-import { CERTIFICATE_SCHEMES, type Scheme } from '../crypto/schemes';
-import { suiteByCode, type Suite } from '../crypto/suites';
+import type { Scheme } from '../crypto/schemes';
+import type { Suite } from '../crypto/suites';
 import { TlsProtocolError } from '../errors';
 import {
   decodeCertificate,
@@ -30,30 +30,29 @@ import {
 } from '../messages/authentication';
 import * as ext from '../messages/extensions';
 import type { HandshakeMessage } from '../messages/handshake';
-import { decodeServerHello, encodeClientHello, type ServerHello } from '../messages/hello';
-import { parseCertificate, type Certificate } from '../pki/certificate';
+import { decodeServerHello, type ServerHello } from '../messages/hello';
+import type { Certificate } from '../pki/certificate';
 import {
-  DOWNGRADE_TLS11,
-  DOWNGRADE_TLS12,
   ExtensionType as E,
   HandshakeType,
   HELLO_RETRY_REQUEST_RANDOM,
   NamedGroup,
-  ProtocolVersion,
-  PskKeyExchangeMode,
   SignatureScheme,
   nameOf,
 } from '../protocol/registry';
 import {
-  chooseScheme,
-  describeKey,
+  chooseClientIdentity,
+  parsePeerCertificates,
   schemeNames,
   signCertificateVerify,
   verifyCertificateVerify,
   verifyPeerChain,
+  type CertificateRequested,
   type LocalIdentity,
   type PeerVerification,
 } from './certificate-auth';
+import { buildClientHello, checkServerHelloCommon } from './client-hello';
+import { expectMessage } from './expect';
 import { checkExtensions } from './extension-rules';
 import type { EstablishedSession, HandshakeDriver, HandshakeIo } from './session';
 import { Transcript } from './transcript';
@@ -91,12 +90,6 @@ type Expect =
   | 'CertificateVerify'
   | 'Finished'
   | 'Done';
-
-interface CertificateRequested {
-  context: Buffer;
-  schemes: number[];
-  authorities: Buffer[];
-}
 
 export class ClientHandshake implements HandshakeDriver {
   readonly #io: HandshakeIo;
@@ -145,76 +138,40 @@ export class ClientHandshake implements HandshakeDriver {
     const expected = this.#expect;
     switch (expected) {
       case 'ServerHello':
-        this.#require(message, HandshakeType.server_hello);
+        expectMessage(message, HandshakeType.server_hello);
         return this.#receiveServerHello(message);
       case 'EncryptedExtensions':
-        this.#require(message, HandshakeType.encrypted_extensions);
+        expectMessage(message, HandshakeType.encrypted_extensions);
         return this.#receiveEncryptedExtensions(message);
       case 'CertificateOrRequest':
         if (message.type === HandshakeType.certificate_request) {
           return this.#receiveCertificateRequest(message);
         }
-        this.#require(message, HandshakeType.certificate);
+        expectMessage(message, HandshakeType.certificate);
         return this.#receiveCertificate(message);
       case 'Certificate':
-        this.#require(message, HandshakeType.certificate);
+        expectMessage(message, HandshakeType.certificate);
         return this.#receiveCertificate(message);
       case 'CertificateVerify':
-        this.#require(message, HandshakeType.certificate_verify);
+        expectMessage(message, HandshakeType.certificate_verify);
         return this.#receiveCertificateVerify(message);
       case 'Finished':
-        this.#require(message, HandshakeType.finished);
+        expectMessage(message, HandshakeType.finished);
         return this.#receiveFinished(message);
       case 'Done':
         throw new TlsProtocolError('unexpected_message', 'handshake message after Finished');
     }
   }
 
-  #require(message: HandshakeMessage, type: number): void {
-    if (message.type !== type) {
-      throw new TlsProtocolError(
-        'unexpected_message',
-        `peer sent ${nameOf(HandshakeType, message.type)} where ${nameOf(HandshakeType, type)} was expected`,
-      );
-    }
-  }
-
   #sendClientHello(): void {
     const c = this.#config;
-    const extensions: ext.Extension[] = [];
-    const add = (type: number, data: Buffer): void => {
-      extensions.push({ type, data });
-    };
-    if (c.servername) add(E.server_name, ext.serverNameList.encode(c.servername));
-    add(E.supported_groups, ext.namedGroupList.encode(c.groups.map((g) => g.code)));
-    add(E.signature_algorithms, ext.signatureSchemeList.encode(c.schemes.map((s) => s.code)));
-    add(
-      E.signature_algorithms_cert,
-      ext.signatureSchemeList.encode(CERTIFICATE_SCHEMES.map((s) => s.code)),
-    );
-    if (c.alpnProtocols.length) {
-      add(E.application_layer_protocol_negotiation, ext.protocolNameList.encode(c.alpnProtocols));
-    }
-    add(
-      E.key_share,
-      ext.keyShareClientHello.encode(
-        this.#shares.map((s) => ({ group: s.group.code, keyExchange: s.publicKey })),
-      ),
-    );
-    add(E.supported_versions, ext.supportedVersionsList.encode([ProtocolVersion.TLS1_3]));
-    // Offered so that servers issue tickets, which are kept for the resumption work.
-    add(E.psk_key_exchange_modes, ext.pskKeyExchangeModes.encode([PskKeyExchangeMode.psk_dhe_ke]));
-    if (this.#cookie) add(E.cookie, ext.cookie.encode(this.#cookie));
-    this.#offeredExtensions = new Set(extensions.map((e) => e.type));
-
-    const raw = encodeClientHello({
-      legacyVersion: ProtocolVersion.TLS1_2,
+    const { raw, offered } = buildClientHello(c, {
       random: this.#random,
       legacySessionId: this.#legacySessionId,
-      cipherSuites: c.suites.map((s) => s.code),
-      legacyCompressionMethods: Buffer.of(0),
-      extensions,
+      shares: this.#shares,
+      cookie: this.#cookie,
     });
+    this.#offeredExtensions = offered;
     this.#io.tracer.message('sent', 'ClientHello', () => ({
       cipher_suites: c.suites.map((s) => s.name),
       server_name: c.servername ?? '(none)',
@@ -274,64 +231,16 @@ export class ClientHandshake implements HandshakeDriver {
     this.#expect = 'EncryptedExtensions';
   }
 
-  /** Checks shared by ServerHello and HelloRetryRequest (RFC 8446, Sections 4.1.3 and 4.1.4). */
   #checkServerHelloCommon(
     hello: ServerHello,
     extensions: Map<number, ext.Extension>,
     what: string,
   ): Suite {
-    const versionExt = extensions.get(E.supported_versions);
-    if (!versionExt) {
-      // RFC 8446, Section 4.1.3: a TLS 1.2 answer carrying the downgrade sentinel is an attack.
-      const tail = hello.random.subarray(24);
-      if (tail.equals(DOWNGRADE_TLS12) || tail.equals(DOWNGRADE_TLS11)) {
-        throw new TlsProtocolError(
-          'illegal_parameter',
-          'peer ServerHello carries a downgrade sentinel',
-        );
-      }
-      throw new TlsProtocolError('protocol_version', 'peer does not speak TLS 1.3');
-    }
-    const version = ext.supportedVersionSelected.decode(versionExt.data);
-    if (version !== ProtocolVersion.TLS1_3) {
-      throw new TlsProtocolError(
-        'illegal_parameter',
-        `peer selected version 0x${version.toString(16)}, not offered`,
-      );
-    }
-    if (hello.legacyVersion !== ProtocolVersion.TLS1_2) {
-      throw new TlsProtocolError(
-        'illegal_parameter',
-        `peer ${what} has legacy_version 0x${hello.legacyVersion.toString(16)}`,
-      );
-    }
-
-    if (!hello.legacySessionId.equals(this.#legacySessionId)) {
-      throw new TlsProtocolError(
-        'illegal_parameter',
-        `peer ${what} does not echo our legacy_session_id`,
-      );
-    }
-
-    if (hello.legacyCompressionMethod !== 0) {
-      throw new TlsProtocolError('illegal_parameter', `peer ${what} selected a compression method`);
-    }
-
-    const suite = suiteByCode(hello.cipherSuite);
-    if (!suite || !this.#config.suites.includes(suite)) {
-      throw new TlsProtocolError(
-        'illegal_parameter',
-        `peer selected cipher suite 0x${hello.cipherSuite.toString(16)}, which was not offered`,
-      );
-    }
-    // After a HelloRetryRequest, the ServerHello must keep its suite (RFC 8446, Section 4.1.4).
-    if (this.#suite && this.#suite !== suite) {
-      throw new TlsProtocolError(
-        'illegal_parameter',
-        `peer changed cipher suite after HelloRetryRequest`,
-      );
-    }
-    return suite;
+    return checkServerHelloCommon(hello, extensions, what, {
+      legacySessionId: this.#legacySessionId,
+      suites: this.#config.suites,
+      retrySuite: this.#suite,
+    });
   }
 
   #receiveHelloRetryRequest(message: HandshakeMessage, hello: ServerHello): void {
@@ -481,27 +390,7 @@ export class ClientHandshake implements HandshakeDriver {
       throw new TlsProtocolError('decode_error', 'peer sent an empty Certificate');
     }
 
-    if (certificate.certificateList.length > MAX_PEER_CHAIN_LENGTH) {
-      throw new TlsProtocolError(
-        'bad_certificate',
-        `peer sent ${certificate.certificateList.length} certificates, over the limit of ${MAX_PEER_CHAIN_LENGTH}`,
-      );
-    }
-
-    // We ask for no per-certificate extensions, so none may come back.
-    for (const entry of certificate.certificateList)
-      checkExtensions(entry.extensions, 'CT', new Set());
-
-    this.#peerChain = certificate.certificateList.map((entry, i) => {
-      try {
-        return parseCertificate(entry.certData);
-      } catch (error) {
-        throw new TlsProtocolError(
-          'bad_certificate',
-          `peer certificate ${i} cannot be parsed: ${(error as Error).message}`,
-        );
-      }
-    });
+    this.#peerChain = parsePeerCertificates(certificate, MAX_PEER_CHAIN_LENGTH);
     this.#io.tracer.message('received', 'Certificate', () => ({
       certificates: this.#peerChain.map((c) => c.subjectText),
     }));
@@ -587,7 +476,12 @@ export class ClientHandshake implements HandshakeDriver {
     requested: CertificateRequested,
     finish: (scheme: Scheme | undefined, sent: boolean) => void,
   ): void | Promise<void> {
-    const choice = this.#chooseIdentity(requested);
+    const choice = chooseClientIdentity(
+      this.#config.identity,
+      this.#config.schemes,
+      requested,
+      this.#io.tracer,
+    );
     const chain = choice ? choice.identity.chain : [];
     const raw = encodeCertificate({
       certificateRequestContext: requested.context,
@@ -620,46 +514,6 @@ export class ClientHandshake implements HandshakeDriver {
     };
     if (Buffer.isBuffer(signature)) return send(signature);
     return signature.then(send);
-  }
-
-  /** Decides whether our identity answers the request, and says why in the trace. */
-  #chooseIdentity(
-    requested: CertificateRequested,
-  ): { identity: LocalIdentity; scheme: Scheme } | undefined {
-    const identity = this.#config.identity;
-    const tracer = this.#io.tracer;
-    if (!identity) {
-      tracer.decision('client certificate', 'none', 'no cert and key were configured');
-      return undefined;
-    }
-    const leaf = identity.chain[0];
-    const keyName = describeKey(identity.key);
-    const scheme = chooseScheme(identity.key, this.#config.schemes, requested.schemes);
-    if (!scheme) {
-      tracer.decision(
-        'client certificate',
-        'none',
-        `our ${keyName} key can sign with none of the server's signature_algorithms`,
-      );
-      return undefined;
-    }
-    if (
-      requested.authorities.length > 0 &&
-      !matchesAuthorities(identity.chain, requested.authorities)
-    ) {
-      tracer.decision(
-        'client certificate',
-        'none',
-        `no certificate of our chain is or is issued by one of the ${requested.authorities.length} CAs the server named`,
-      );
-      return undefined;
-    }
-    tracer.decision(
-      'client certificate',
-      leaf.subjectText,
-      `our ${keyName} key can sign with ${scheme.name}, which the server accepts`,
-    );
-    return { identity, scheme };
   }
 
   #sendFinished(suite: Suite): void {
@@ -702,14 +556,4 @@ export class ClientHandshake implements HandshakeDriver {
       sentCertificate: sent,
     };
   }
-}
-
-/** Whether some certificate of the chain is one of the named CAs or is issued by one. */
-function matchesAuthorities(
-  chain: readonly Certificate[],
-  authorities: readonly Buffer[],
-): boolean {
-  return chain.some((c) =>
-    authorities.some((name) => name.equals(c.subject) || name.equals(c.issuer)),
-  );
 }

@@ -38,23 +38,25 @@ import * as ext from '../messages/extensions';
 import type { HandshakeMessage } from '../messages/handshake';
 import { decodeClientHello, encodeServerHello, type ClientHello } from '../messages/hello';
 import { encodeNewSessionTicket } from '../messages/post-handshake';
-import { parseCertificate, type Certificate } from '../pki/certificate';
+import type { Certificate } from '../pki/certificate';
 import {
   ExtensionType as E,
   HandshakeType,
   HELLO_RETRY_REQUEST_RANDOM,
   ProtocolVersion,
-  codePointName,
   SignatureScheme,
   nameOf,
 } from '../protocol/registry';
 import {
+  parsePeerCertificates,
   signCertificateVerify,
   verifyCertificateVerify,
   verifyPeerChain,
   type LocalIdentity,
   type PeerVerification,
 } from './certificate-auth';
+import { clientHelloFields } from './describe';
+import { expectMessage } from './expect';
 import { checkExtensions, checkPreSharedKeyLast } from './extension-rules';
 import { chooseAlpn, chooseGroup, chooseIdentity, chooseSuite } from './negotiation';
 import type { HandshakeDriver, HandshakeIo } from './session';
@@ -134,28 +136,19 @@ export class ServerHandshake implements HandshakeDriver {
     switch (this.#expect) {
       case 'ClientHello':
       case 'ClientHelloRetry':
-        this.#require(message, HandshakeType.client_hello);
+        expectMessage(message, HandshakeType.client_hello);
         return this.#receiveClientHello(message);
       case 'Certificate':
-        this.#require(message, HandshakeType.certificate);
+        expectMessage(message, HandshakeType.certificate);
         return this.#receiveCertificate(message);
       case 'CertificateVerify':
-        this.#require(message, HandshakeType.certificate_verify);
+        expectMessage(message, HandshakeType.certificate_verify);
         return this.#receiveCertificateVerify(message);
       case 'Finished':
-        this.#require(message, HandshakeType.finished);
+        expectMessage(message, HandshakeType.finished);
         return this.#receiveFinished(message);
       case 'Done':
         throw new TlsProtocolError('unexpected_message', 'handshake message after Finished');
-    }
-  }
-
-  #require(message: HandshakeMessage, type: number): void {
-    if (message.type !== type) {
-      throw new TlsProtocolError(
-        'unexpected_message',
-        `peer sent ${nameOf(HandshakeType, message.type)} where ${nameOf(HandshakeType, type)} was expected`,
-      );
     }
   }
 
@@ -233,42 +226,8 @@ export class ServerHandshake implements HandshakeDriver {
     extensions: Map<number, ext.Extension>,
     retry: boolean,
   ): void {
-    this.#io.tracer.message(
-      'received',
-      retry ? 'ClientHello (after HelloRetryRequest)' : 'ClientHello',
-      () => {
-        const read = <T>(type: number, decode: (d: Buffer) => T): T | string => {
-          const e = extensions.get(type);
-          if (!e) return '(none)';
-          try {
-            return decode(e.data);
-          } catch {
-            return '(malformed)';
-          }
-        };
-        return {
-          cipher_suites: hello.cipherSuites.map(codePointName.cipherSuite),
-          supported_versions: read(E.supported_versions, (d) =>
-            ext.supportedVersionsList.decode(d).map(codePointName.version),
-          ),
-          server_name: read(E.server_name, (d) => ext.serverNameList.decode(d)),
-          supported_groups: read(E.supported_groups, (d) =>
-            ext.namedGroupList.decode(d).map(codePointName.group),
-          ),
-          key_share: read(E.key_share, (d) =>
-            ext.keyShareClientHello.decode(d).map((s) => codePointName.group(s.group)),
-          ),
-          signature_algorithms: read(E.signature_algorithms, (d) =>
-            ext.signatureSchemeList.decode(d).map(codePointName.signatureScheme),
-          ),
-          alpn: read(E.application_layer_protocol_negotiation, (d) =>
-            ext.protocolNameList.decode(d),
-          ),
-          legacy_session_id: `${hello.legacySessionId.length} bytes`,
-          extensions: hello.extensions.map((e) => codePointName.extension(e.type)),
-        };
-      },
-    );
+    const name = retry ? 'ClientHello (after HelloRetryRequest)' : 'ClientHello';
+    this.#io.tracer.message('received', name, () => clientHelloFields(hello, extensions));
   }
 
   // RFC 8446, Section 4.1.2: the second ClientHello repeats the first but for key_share,
@@ -520,24 +479,7 @@ export class ServerHandshake implements HandshakeDriver {
         'peer Certificate does not echo our certificate_request_context',
       );
     }
-    if (certificate.certificateList.length > MAX_CLIENT_CHAIN_LENGTH) {
-      throw new TlsProtocolError(
-        'bad_certificate',
-        `peer sent ${certificate.certificateList.length} certificates, over the limit of ${MAX_CLIENT_CHAIN_LENGTH}`,
-      );
-    }
-    for (const entry of certificate.certificateList)
-      checkExtensions(entry.extensions, 'CT', new Set());
-    this.#peerChain = certificate.certificateList.map((entry, i) => {
-      try {
-        return parseCertificate(entry.certData);
-      } catch (error) {
-        throw new TlsProtocolError(
-          'bad_certificate',
-          `peer certificate ${i} cannot be parsed: ${(error as Error).message}`,
-        );
-      }
-    });
+    this.#peerChain = parsePeerCertificates(certificate, MAX_CLIENT_CHAIN_LENGTH);
     this.#io.tracer.message('received', 'Certificate', () => ({
       certificates: this.#peerChain.length
         ? this.#peerChain.map((c) => `${c.subjectText} (issued by ${c.issuerText})`)
