@@ -44,6 +44,7 @@ export class TlsSocket extends Duplex {
   #held: HeldWrite | undefined;
   #heldFinal: ((error?: Error | null) => void) | undefined;
   #transportPaused = false;
+  #corked = false;
   #writeCallback: ((error?: Error | null) => void) | undefined;
   #session: EstablishedSession | undefined;
   #timeoutMs = 0;
@@ -123,15 +124,25 @@ export class TlsSocket extends Duplex {
     t.on('connect', () => this.emit('connect'));
   }
 
+  // Records written in one tick leave in one writev: the transport is corked at the first
+  // piece and uncorked once, on the next tick (../shared/PERFORMANCE.md, habit 2).
   #sendToTransport(pieces: Buffer[]): boolean {
-    if (this.#transport.destroyed || this.#transport.writableEnded) return false;
+    const t = this.#transport;
+    if (t.destroyed || t.writableEnded) return false;
+    if (!this.#corked) {
+      this.#corked = true;
+      t.cork();
+      process.nextTick(this.#uncork);
+    }
     let ok = true;
-    if (pieces.length === 1) return this.#transport.write(pieces[0]);
-    this.#transport.cork();
-    for (const piece of pieces) ok = this.#transport.write(piece);
-    process.nextTick(() => this.#transport.uncork());
+    for (const piece of pieces) ok = t.write(piece);
     return ok;
   }
+
+  readonly #uncork = (): void => {
+    this.#corked = false;
+    this.#transport.uncork();
+  };
 
   #onSecure(session: EstablishedSession): void {
     this.#session = session;
@@ -232,10 +243,8 @@ export class TlsSocket extends Duplex {
       return;
     }
     try {
-      this.#transport.cork();
       this.#engine.writeApplicationData(chunks);
       const ok = this.#transport.writableNeedDrain !== true;
-      process.nextTick(() => this.#transport.uncork());
       if (ok) callback();
       else this.#writeCallback = callback;
     } catch (error) {
