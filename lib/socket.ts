@@ -24,6 +24,9 @@ export interface SocketOptions {
   provider?: CryptoProvider;
 }
 
+/** Tickets kept per connection for resumption; older ones are dropped. */
+export const MAX_KEPT_TICKETS = 8;
+
 type HeldWrite = { chunks: Buffer[]; callback: (error?: Error | null) => void };
 
 /** The Node certificate object, with issuerCertificate links when detailed. */
@@ -96,7 +99,8 @@ export class TlsSocket extends Duplex {
       fail: (error) => this.destroy(error),
       keylog: (line) => this.#onKeylog(line),
       ticket: (ticket) => {
-        this.#tickets.push(ticket);
+        // Only the newest few are kept: a server may send any number of tickets.
+        if (this.#tickets.push(ticket) > MAX_KEPT_TICKETS) this.#tickets.shift();
         this.emit('ticket', ticket);
       },
     };

@@ -19,6 +19,7 @@ import {
 import { MAX_PLAINTEXT } from '../../lib/record/limits';
 import { alerts, connectTraced, failure, findMessage, receivedText } from '../helpers/client';
 import { startHostileServer, type HostileConnection } from '../helpers/hostile-server';
+import { MAX_KEPT_TICKETS } from '../../lib/socket';
 
 interface Case {
   title: string;
@@ -483,6 +484,27 @@ test('a HelloRetryRequest with only a cookie: echoed in the second ClientHello',
   });
   t.deepEqual(echoed, cookie);
   t.is(findMessage(client.trace, 'received', 'HelloRetryRequest')?.fields.selected_group, '(none)');
+  client.socket.end();
+  await done;
+});
+
+test('twenty tickets from the server: every one reported, only the newest few kept', async (t) => {
+  const { port, done } = await startHostileServer(t, async (server) => {
+    await completeHandshake(server);
+    for (let i = 0; i < 20; i++) {
+      server.sendProtected(ContentType.handshake, encodeNewSessionTicket({
+        ticketLifetime: 60, ticketAgeAdd: i, ticketNonce: Buffer.of(i),
+        ticket: Buffer.alloc(32, i), extensions: [],
+      }));
+    }
+    server.sendProtected(ContentType.application_data, Buffer.from('after tickets'));
+  });
+  const client = connectTraced(port);
+  t.is(await receivedText(client, 'after tickets'), 'after tickets');
+  t.is(client.tickets.length, 20);
+  t.is(client.socket.tickets.length, MAX_KEPT_TICKETS);
+  t.deepEqual(client.socket.tickets.map((ticket) => ticket.ticketAgeAdd),
+    [12, 13, 14, 15, 16, 17, 18, 19]);
   client.socket.end();
   await done;
 });
