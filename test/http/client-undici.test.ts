@@ -7,7 +7,8 @@ import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import { request } from 'undici';
+import * as tls from 'node:tls';
+import { Agent, request } from 'undici';
 import { tls13Agent, undiciGet } from '../../examples/undici-get';
 
 const certs = (name: string): Buffer => readFileSync(path.join(__dirname, '..', '..', 'certs', name));
@@ -47,16 +48,33 @@ test('undici request through a tls13 socket, with a client certificate', async (
   t.is(result.body, '/one for tls13 Demo Client (ECDSA)');
 });
 
-test('undici keeps the tls13 connection for a second request', async (t) => {
-  const { port, connections } = await startServer(t);
-  const agent = tls13Agent(identity);
-  t.teardown(() => agent.close());
-  const first = await request(`https://localhost:${port}/a`, { dispatcher: agent });
-  t.is(await first.body.text(), '/a for tls13 Demo Client (ECDSA)');
-  const second = await request(`https://localhost:${port}/b`, { dispatcher: agent });
-  t.is(await second.body.text(), '/b for tls13 Demo Client (ECDSA)');
-  t.is(second.statusCode, 200);
-  t.is(connections(), 1, 'both requests on one TLS connection');
+// undici decides when to open another connection; ours must be used exactly as node:tls's is.
+test('undici reuses tls13 connections exactly as it reuses node:tls ones', async (t) => {
+  const paths = ['/a', '/b', '/c'];
+  const run = async (agent: Agent): Promise<{ bodies: string[]; connections: number }> => {
+    const { port, connections } = await startServer(t);
+    t.teardown(() => agent.close());
+    const bodies: string[] = [];
+    for (const p of paths) {
+      const response = await request(`https://localhost:${port}${p}`, { dispatcher: agent });
+      bodies.push(await response.body.text());
+    }
+    return { bodies, connections: connections() };
+  };
+  const ours = await run(tls13Agent(identity));
+  const node = await run(new Agent({
+    connect: (options, callback) => {
+      const socket = tls.connect({
+        ...identity, host: options.hostname, port: Number(options.port), servername: 'localhost',
+      });
+      socket.once('secureConnect', () => callback(null, socket));
+      socket.once('error', (error) => callback(error, null));
+    },
+  }));
+  t.deepEqual(ours.bodies, paths.map((p) => `${p} for tls13 Demo Client (ECDSA)`));
+  t.deepEqual(ours.bodies, node.bodies);
+  t.is(ours.connections, node.connections);
+  t.true(ours.connections < paths.length, `${ours.connections} connections for 3 requests`);
 });
 
 test('undici reports the server refusing a client without a certificate', async (t) => {
