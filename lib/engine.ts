@@ -28,7 +28,7 @@ import {
 } from './protocol/registry';
 import { Deframer } from './record/deframer';
 import { HandshakeReassembler } from './record/handshake-reassembler';
-import { MAX_PLAINTEXT } from './record/limits';
+import { MAX_BUFFERED_WHILE_WAITING, MAX_PLAINTEXT } from './record/limits';
 import { RecordOpener, RecordSealer, plaintextRecord } from './record/protection';
 import { ruleFor } from './trace/alert-rules';
 import { keylogLine, type KeylogLabel } from './trace/keylog';
@@ -135,6 +135,10 @@ export class Engine {
   receive(chunk: Buffer): void {
     if (this.#phase === 'closed') return;
     this.#deframer.push(chunk);
+    if (this.#waiting && this.#deframer.buffered > MAX_BUFFERED_WHILE_WAITING) {
+      const message = `peer sent over ${MAX_BUFFERED_WHILE_WAITING} bytes while we were signing`;
+      return this.#fail(new TlsProtocolError('unexpected_message', message));
+    }
     this.#guard(() => this.#pump());
   }
 

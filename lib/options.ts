@@ -190,6 +190,7 @@ function loadIdentities(options: CommonOptions): LocalIdentity[] {
     );
   }
   const certs = Array.isArray(options.cert) ? options.cert : [options.cert];
+  if (options.key === undefined) return [signerOnlyIdentity(certs)];
   const keys = Array.isArray(options.key) ? options.key : [options.key];
   if (!Array.isArray(options.cert) || !Array.isArray(options.key)) {
     // One identity: all certificates of `cert` form its chain.
@@ -204,6 +205,26 @@ function loadIdentities(options: CommonOptions): LocalIdentity[] {
   return certs.map((cert, i) => ({
     ...loadIdentity({ cert, key: keys[i] as Pem, passphrase: options.passphrase }),
   }));
+}
+
+/**
+ * An identity whose private key lives outside the process: the signer signs, and what the
+ * handshake needs to know of the key (its kind, curve and size) comes from the leaf.
+ */
+function signerOnlyIdentity(certs: Pem[]): LocalIdentity {
+  const chain = loadCertificates(certs);
+  if (chain.length === 0) {
+    throw new TlsConfigError('ERR_TLS13_INCOMPLETE_IDENTITY', 'cert holds no certificate');
+  }
+  const leaf = chain[0];
+  const key = {
+    keyObject: leaf.publicKey,
+    kind: leaf.keyKind,
+    namedCurve: leaf.namedCurve,
+    bits: leaf.keyBits,
+    format: 'external signer',
+  };
+  return { chain, key };
 }
 
 /** Reads a file given by name where node:tls would take file contents (examples, the CLI). */

@@ -14,3 +14,9 @@ export const RECORD_HEADER_LENGTH = 5;
  * practice; 128 KiB holds chains of several RSA-4096 certificates with room to spare.
  */
 export const MAX_HANDSHAKE_MESSAGE = 128 * 1024;
+
+/**
+ * Bytes we hold from the peer while the handshake waits for a signer that answers later. Only
+ * a few records can legitimately arrive then; a peer that sends more is refused.
+ */
+export const MAX_BUFFERED_WHILE_WAITING = 1024 * 1024;
