@@ -70,6 +70,8 @@ export class Engine {
   #failed = false;
   #sentCloseNotify = false;
   #receivedCloseNotify = false;
+  #answeredWhileSilent = false;
+  #keyUpdateOwed = false;
   #session: EstablishedSession | undefined;
   #readSecret: Buffer | undefined;
   #writeSecret: Buffer | undefined;
@@ -136,7 +138,7 @@ export class Engine {
     if (this.#phase === 'closed') return;
     this.#deframer.push(chunk);
     if (this.#waiting && this.#deframer.buffered > MAX_BUFFERED_WHILE_WAITING) {
-      const message = `peer sent over ${MAX_BUFFERED_WHILE_WAITING} bytes while we were signing`;
+      const message = `peer sent over ${MAX_BUFFERED_WHILE_WAITING} bytes while the handshake waited for a signer or SNICallback`;
       return this.#fail(new TlsProtocolError('unexpected_message', message));
     }
     this.#guard(() => this.#pump());
@@ -146,6 +148,11 @@ export class Engine {
   writeApplicationData(chunks: readonly Buffer[]): void {
     if (!this.#sealer || this.#phase !== 'connected' || this.#sentCloseNotify) {
       throw new TlsError('ERR_TLS13_NOT_CONNECTED', 'write on a connection that is not open');
+    }
+    this.#answeredWhileSilent = false;
+    if (this.#keyUpdateOwed) {
+      this.#keyUpdateOwed = false;
+      this.#sendKeyUpdate(KeyUpdateRequest.update_not_requested);
     }
     let record: Buffer[] = [];
     let length = 0;
@@ -362,10 +369,17 @@ export class Engine {
     this.#readSecret = nextTrafficSecret(this.#provider, session.suite, this.#readSecret as Buffer);
     this.#installReadKeys(session.suite, this.#readSecret, 'the next application traffic secret');
 
-    // RFC 8446, Section 4.6.3: answer a request, unless we have closed our side.
-    if (requestUpdate === KeyUpdateRequest.update_requested && !this.#sentCloseNotify) {
-      this.#sendKeyUpdate(KeyUpdateRequest.update_not_requested);
+    // RFC 8446, Section 4.6.3: answer a request before our next application data, unless we
+    // have closed our side. The first is answered at once; while we stay silent after that,
+    // further requests share one answer, sent before our next data. A peer that floods
+    // requests and never reads thus gets one answer, not one each.
+    if (requestUpdate !== KeyUpdateRequest.update_requested || this.#sentCloseNotify) return;
+    if (this.#answeredWhileSilent) {
+      this.#keyUpdateOwed = true;
+      return;
     }
+    this.#answeredWhileSilent = true;
+    this.#sendKeyUpdate(KeyUpdateRequest.update_not_requested);
   }
 
   #sendKeyUpdate(request: number): void {

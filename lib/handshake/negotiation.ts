@@ -87,10 +87,11 @@ export function chooseGroup(
 
 // RFC 8446, Section 4.2.8: shares only for offered groups, at most one per group.
 function checkShares(offered: readonly number[], shares: readonly ext.KeyShareEntry[]): void {
+  const groups = new Set(offered);
   const seen = new Set<number>();
   for (const share of shares) {
     const name = nameOf(NamedGroup, share.group);
-    if (!offered.includes(share.group)) {
+    if (!groups.has(share.group)) {
       throw new TlsProtocolError(
         'illegal_parameter',
         `peer sent a key share for ${name}, which is not in its supported_groups`,

@@ -367,3 +367,10 @@ function encodeTlv(identifier: Buffer, content: Buffer): Buffer {
   }
   return Buffer.concat([identifier, Buffer.from(length), content]);
 }
+
+/**
+ * The most iterations a password-based key derivation in a key file may ask for. OpenSSL
+ * writes 2,048 and PKCS#12 tools up to a few hundred thousand; a count beyond this would run
+ * the hash for minutes, so the file is refused instead.
+ */
+export const MAX_KDF_ITERATIONS = 10_000_000;

@@ -24,7 +24,16 @@ import {
   RsaPrivateKey,
 } from './asn1-schemas';
 import { type Certificate, loadCertificates } from './certificate';
-import { children, decodeOid, parseDer, TagClass, type Tlv, UniversalTag } from './der';
+import {
+  children,
+  decodeOid,
+  decodeSmallUint,
+  MAX_KDF_ITERATIONS,
+  parseDer,
+  TagClass,
+  type Tlv,
+  UniversalTag,
+} from './der';
 import { Oid } from './oids';
 import { decodePem, encodePem, looksLikePem, type PemBlock } from './pem';
 import { curveOf, type KeyKind, type NamedCurve } from './public-key';
@@ -203,6 +212,37 @@ function describePbes2(params: Buffer | undefined, format: string): void {
   const kdf = oidText(pbes2.keyDerivationFunc.algorithm);
   if (kdf !== Oid.pbkdf2 && kdf !== Oid.scrypt) {
     throw unsupported(`${format} key uses key derivation ${kdf}, not PBKDF2 or scrypt`);
+  }
+  checkKdfCost(pbes2.keyDerivationFunc.parameters, kdf === Oid.scrypt, format);
+}
+
+/** The most scrypt may ask for: N up to 2^20 with r and p of 8 and 16 is about 1 GiB. */
+const MAX_SCRYPT = { cost: 2 ** 20, blockSize: 8, parallelization: 16 };
+
+// A key file chooses how long its key derivation runs; refuse one that would run for minutes.
+function checkKdfCost(params: Buffer | undefined, scrypt: boolean, format: string): void {
+  if (!params) throw keyError(`${format} key: key derivation parameters are missing`);
+  const fields = children(parseDer(params, `${format} key derivation parameters`));
+  const number = (i: number, what: string): number => {
+    const field = fields[i];
+    if (!field || field.tag !== UniversalTag.integer) {
+      throw keyError(`${format} key: ${what} is missing`);
+    }
+    return decodeSmallUint(field.value, `${format} ${what}`);
+  };
+  if (!scrypt) {
+    const count = number(1, 'PBKDF2 iteration count');
+    if (count > MAX_KDF_ITERATIONS) {
+      throw unsupported(`${format} key asks for ${count} PBKDF2 iterations, over ${MAX_KDF_ITERATIONS}`);
+    }
+    return;
+  }
+  const cost = number(1, 'scrypt cost');
+  const blockSize = number(2, 'scrypt block size');
+  const parallelization = number(3, 'scrypt parallelization');
+  if (cost > MAX_SCRYPT.cost || blockSize > MAX_SCRYPT.blockSize ||
+      parallelization > MAX_SCRYPT.parallelization) {
+    throw unsupported(`${format} key asks for scrypt N=${cost} r=${blockSize} p=${parallelization}, over the limits`);
   }
 }
 

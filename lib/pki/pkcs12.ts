@@ -15,6 +15,7 @@ import {
   children,
   decodeOid,
   decodeSmallUint,
+  MAX_KDF_ITERATIONS,
   parseDer,
   TagClass,
   type Tlv,
@@ -99,7 +100,7 @@ function checkMac(macData: Tlv, content: Buffer, password: string): void {
   const [mac, salt, iterations] = sequence(macData, 2, 3);
   const [algorithm, digest] = sequence(mac, 2, 2);
   const hash = hashOf(sequence(algorithm, 1, 2)[0]);
-  const rounds = iterations ? decodeSmallUint(iterations.value, 'MAC iterations') : 1;
+  const rounds = iterations ? iterationCount(iterations.value, 'MAC iterations') : 1;
   const expected = digest.value;
   const matches = (pw: Buffer) => {
     const key = pkcs12Kdf(hash, pw, salt.value, rounds, 3, expected.length);
@@ -210,7 +211,7 @@ function pkcs12PbeKeys(
 ): [string, Buffer, Buffer] {
   if (!params) throw new DecodeError('PKCS#12 PBE parameters missing');
   const [salt, iterations] = sequence(params, 2, 2);
-  const rounds = decodeSmallUint(iterations.value, 'PBE iterations');
+  const rounds = iterationCount(iterations.value, 'PBE iterations');
   const pw = bmpPassword(password);
   const [cipher, keyLength, ivLength] = spec;
   const key = pkcs12Kdf('sha1', pw, salt.value, rounds, 1, keyLength);
@@ -254,7 +255,7 @@ function pbes2Keys(
   const prf = rest.find((t) => t.tag === 16);
   const hash = prf ? PRF_HASHES[decodeOid(sequence(prf, 1, 2)[0].value)] : 'sha1';
   if (!hash) throw pfxError(`${FORMAT} ${what} use an unknown PBKDF2 PRF`);
-  const rounds = decodeSmallUint(iterations.value, 'PBKDF2 iterations');
+  const rounds = iterationCount(iterations.value, 'PBKDF2 iterations');
   const key = pbkdf2Sync(Buffer.from(password, 'utf8'), salt.value, rounds, spec[1], hash);
   return [spec[0], key, ivTlv.value];
 }
@@ -386,4 +387,16 @@ function pfxError(message: string): TlsConfigError {
 
 function passphraseError(message: string): TlsConfigError {
   return new TlsConfigError('ERR_TLS13_KEY_PASSPHRASE', message);
+}
+
+/** An iteration count from the file, refused above MAX_KDF_ITERATIONS rather than computed. */
+function iterationCount(value: Buffer, what: string): number {
+  const count = decodeSmallUint(value, what);
+  if (count > MAX_KDF_ITERATIONS) {
+    throw new TlsConfigError(
+      'ERR_TLS13_UNSUPPORTED_KEY',
+      `PKCS#12 file: ${what} of ${count} is over the limit of ${MAX_KDF_ITERATIONS}`,
+    );
+  }
+  return count;
 }

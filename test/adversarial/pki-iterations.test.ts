@@ -2,12 +2,9 @@
 // (TlsConfigError) rather than spin for hours: a configuration file, or a pfx a user was handed,
 // should not be able to hang the process that loads it.
 //
-// Bug (loadPfx): lib/pki/pkcs12.ts, checkMac, pbes1Key and pbes2Key read the iteration count
-// with decodeSmallUint (up to 2^48) and run pkcs12Kdf / pbkdf2Sync with it unchecked; the MAC
-// alone, with 2^31 - 1 iterations, is a synchronous JavaScript loop of two billion hashes.
-// Bug (loadPrivateKey): lib/pki/keys.ts, describePbes2 names the KDF but never reads its
-// iteration count, and createPrivateKey then runs PBKDF2 for as long as the file says.
-//
+// Both loaders read the count before deriving anything and refuse one over MAX_KDF_ITERATIONS
+// (lib/pki/der.ts): loadPfx for its MAC and bag encryption, loadPrivateKey for PBES2's PBKDF2
+// and scrypt parameters.
 // Each load runs in a child process that the test kills after a few seconds.
 
 import { execFileSync, spawn } from 'node:child_process';
@@ -62,7 +59,7 @@ function loadInChild(call: string, input: Buffer, ms: number):
   });
 }
 
-test.failing('loadPfx: a MAC with 2^31 - 1 iterations is refused, not computed', async (t) => {
+test('loadPfx: a MAC with 2^31 - 1 iterations is refused, not computed', async (t) => {
   if (!hasCommand('openssl')) return t.pass('no openssl to write a pfx');
   const dir = mkdtempSync(path.join(tmpdir(), 'tls13-pfx-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -78,7 +75,7 @@ test.failing('loadPfx: a MAC with 2^31 - 1 iterations is refused, not computed',
   t.regex(output, /TlsConfigError/);
 });
 
-test.failing('loadPrivateKey: PBKDF2 with 2^31 - 1 iterations is refused, not computed',
+test('loadPrivateKey: PBKDF2 with 2^31 - 1 iterations is refused, not computed',
   async (t) => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const der = privateKey.export({ type: 'pkcs8', format: 'der', cipher: 'aes-128-cbc',
