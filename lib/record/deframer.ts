@@ -3,6 +3,7 @@
 // linear however the stream is cut, even one byte per chunk.
 
 import { TlsProtocolError } from '../errors';
+import { ContentType } from '../protocol/registry';
 import { MAX_CIPHERTEXT, RECORD_HEADER_LENGTH } from './limits';
 
 export interface RawRecord {
@@ -36,6 +37,7 @@ export class Deframer {
   next(): RawRecord | undefined {
     if (this.#buffered < RECORD_HEADER_LENGTH) return undefined;
     const head = this.#peekHeader();
+    checkHeader(head);
     const length = head.readUInt16BE(3);
     // The ciphertext bound is the larger one; plaintext records are checked again after
     // they are identified. See RFC 8446, Section 5.2.
@@ -97,4 +99,29 @@ export class Deframer {
       this.#head = 0;
     }
   }
+}
+
+/** The record types of RFC 8446, Section 5.1; anything else is not a TLS record. */
+const CONTENT_TYPES = new Set<number>([
+  ContentType.change_cipher_spec,
+  ContentType.alert,
+  ContentType.handshake,
+  ContentType.application_data,
+]);
+
+/**
+ * Refuses, from its first five bytes, a stream that is not TLS (an HTTP request, an SSH banner),
+ * instead of waiting for a "record" as long as those bytes happen to say.
+ */
+function checkHeader(head: Buffer): void {
+  if (CONTENT_TYPES.has(head[0]) && head[1] === 3) return;
+  const text = head.subarray(0, RECORD_HEADER_LENGTH).toString('latin1').replace(/[^ -~]/g, '.');
+  const what = CONTENT_TYPES.has(head[0])
+    ? `a record with version 0x${head.readUInt16BE(1).toString(16).padStart(4, '0')}`
+    : `a record of unknown type ${head[0]}`;
+  throw new TlsProtocolError(
+    'unexpected_message',
+    `peer sent ${what}: it does not speak TLS (first bytes "${text}")`,
+    'ERR_TLS13_NOT_TLS',
+  );
 }
