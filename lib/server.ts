@@ -111,8 +111,12 @@ export class Server extends EventEmitter {
     this.#contexts.push({ pattern, context: ctx });
   }
 
-  listen(...args: Parameters<net.Server['listen']>): this {
-    this.#net.listen(...args);
+  /** As net.Server's listen: (port, host, callback), (options, callback), ... */
+  listen(port?: number, host?: string, callback?: () => void): this;
+  listen(port?: number, callback?: () => void): this;
+  listen(options: net.ListenOptions, callback?: () => void): this;
+  listen(...args: unknown[]): this {
+    (this.#net.listen as (...listenArgs: unknown[]) => net.Server)(...args);
     return this;
   }
 

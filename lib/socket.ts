@@ -169,7 +169,7 @@ export class TlsSocket extends Duplex {
   }
 
   #onPeerClosed(): void {
-    this.push(null);
+    this.#pushEnd();
     // As net.Socket does on FIN: end our side too unless allowHalfOpen.
     if (!this.allowHalfOpen) this.end();
   }
@@ -185,8 +185,15 @@ export class TlsSocket extends Duplex {
       return;
     }
     // A transport that ends without close_notify: the data so far is all there is.
-    this.push(null);
+    this.#pushEnd();
     if (!this.allowHalfOpen || this.#engine.closed) this.#destroyAfterRead();
+  }
+
+  // The end of the readable side. As net.Socket does, read(0) lets 'end' come even when the
+  // application never reads, as long as no data is left unread.
+  #pushEnd(): void {
+    this.push(null);
+    this.read(0);
   }
 
   // Data already pushed stays readable: the socket goes once the application has read it all.

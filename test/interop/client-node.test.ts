@@ -12,7 +12,7 @@ import {
   alerts, connectTraced, failure, findMessage, receivedText, secureConnected,
 } from '../helpers/client';
 import { LOOPBACK, startNodeTlsServer } from '../helpers/peers';
-import { badServers, demo } from '../helpers/pki';
+import { badServers, demo, SERVER_NAME } from '../helpers/pki';
 
 const REQUEST_CERT: tls.TlsOptions = {
   cert: demo('server.pem'), key: demo('server-key.pem'), ca: demo('ca.pem'),
@@ -245,4 +245,20 @@ test('an address the certificate does not name: ERR_TLS_CERT_ALTNAME_INVALID', a
   const socket = connect({ host: LOOPBACK, port: peer.port, ca: badServers().root });
   const { error } = await failure(socket);
   t.is(error.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
+});
+
+test('end() without ever reading: end and close still come, as with node:tls', async (t) => {
+  const peer = await startNodeTlsServer(t, PLAIN_SERVER, (socket) => {
+    socket.on('end', () => socket.end());
+    socket.resume();
+  });
+  const client = connect({
+    host: LOOPBACK, port: peer.port, servername: SERVER_NAME, ca: demo('ca.pem'),
+  });
+  await secureConnected(client);
+  const ended = new Promise<boolean>((resolve) => client.once('end', () => resolve(true)));
+  const closed = new Promise<boolean>((resolve) => client.once('close', resolve));
+  client.end();
+  t.true(await ended);
+  t.false(await closed);
 });
