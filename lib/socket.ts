@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { defaultProvider } from './crypto/node-provider';
 import type { CryptoProvider } from './crypto/provider';
 import { Engine, type EngineSink } from './engine';
-import { TlsError } from './errors';
+import { TlsAlertError, TlsError } from './errors';
 import type { EstablishedSession, HandshakeDriver, HandshakeIo } from './handshake/session';
 import type { NewSessionTicket } from './messages/post-handshake';
 import type { Certificate } from './pki/certificate';
@@ -96,7 +96,12 @@ export class TlsSocket extends Duplex {
       },
       secure: (session) => this.#onSecure(session),
       peerClosed: () => this.#onPeerClosed(),
-      fail: (error) => this.destroy(error),
+      fail: (error) => {
+        // A refusal after we withheld our certificate: say why it was withheld.
+        const withheld = this.#session?.clientCertificateWithheld;
+        if (withheld && error instanceof TlsAlertError) error.message += `; ${withheld}`;
+        this.destroy(error);
+      },
       keylog: (line) => this.#onKeylog(line),
       ticket: (ticket) => {
         // Only the newest few are kept: a server may send any number of tickets.

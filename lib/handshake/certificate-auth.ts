@@ -216,29 +216,30 @@ export function chooseClientIdentity(
   ours: readonly Scheme[],
   requested: CertificateRequested,
   tracer: Tracer,
-): { identity: LocalIdentity; scheme: Scheme } | undefined {
+): ClientIdentityChoice {
   const topic = 'client certificate';
-  if (!identity) {
-    tracer.decision(topic, 'none', 'no cert and key were configured');
-    return undefined;
-  }
+  const none = (reason: string): ClientIdentityChoice => {
+    tracer.decision(topic, 'none', reason);
+    return { identity: undefined, reason };
+  };
+  if (!identity) return none('no cert and key were configured');
   const keyName = describeKey(identity.key);
   const scheme = chooseScheme(identity.key, ours, requested.schemes);
-  if (!scheme) {
-    const reason = `our ${keyName} key can sign with none of the server's signature_algorithms`;
-    tracer.decision(topic, 'none', reason);
-    return undefined;
-  }
+  if (!scheme) return none(`our ${keyName} key can sign with none of the server's signature_algorithms`);
   const names = requested.authorities;
   if (names.length > 0 && !chainMatchesAuthorities(identity.chain, names)) {
-    const reason = `no certificate of our chain is or is issued by one of the ${names.length} CAs the server named`;
-    tracer.decision(topic, 'none', reason);
-    return undefined;
+    return none(
+      `no certificate of our chain is or is issued by one of the ${names.length} CAs the server named`,
+    );
   }
   const reason = `our ${keyName} key can sign with ${scheme.name}, which the server accepts`;
   tracer.decision(topic, identity.chain[0].subjectText, reason);
-  return { identity, scheme };
+  return { identity, scheme, reason };
 }
+
+export type ClientIdentityChoice =
+  | { identity: LocalIdentity; scheme: Scheme; reason: string }
+  | { identity: undefined; reason: string };
 
 function chainMatchesAuthorities(chain: readonly Certificate[], names: readonly Buffer[]): boolean {
   return chain.some((c) => names.some((name) => name.equals(c.subject) || name.equals(c.issuer)));

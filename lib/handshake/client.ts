@@ -32,18 +32,19 @@ import * as ext from '../messages/extensions';
 import type { HandshakeMessage } from '../messages/handshake';
 import { decodeServerHello, type ServerHello } from '../messages/hello';
 import type { Certificate } from '../pki/certificate';
+import { derNameToText } from '../pki/name';
 import {
   ExtensionType as E,
   HandshakeType,
   HELLO_RETRY_REQUEST_RANDOM,
   NamedGroup,
   SignatureScheme,
+  codePointName,
   nameOf,
 } from '../protocol/registry';
 import {
   chooseClientIdentity,
   parsePeerCertificates,
-  schemeNames,
   signCertificateVerify,
   verifyCertificateVerify,
   verifyPeerChain,
@@ -114,6 +115,7 @@ export class ClientHandshake implements HandshakeDriver {
   #peerChain: Certificate[] = [];
   #verification: PeerVerification | undefined;
   #peerScheme: Scheme | undefined;
+  #withheld: string | undefined;
 
   constructor(io: HandshakeIo, config: ClientHandshakeConfig) {
     this.#io = io;
@@ -174,6 +176,7 @@ export class ClientHandshake implements HandshakeDriver {
     this.#offeredExtensions = offered;
     this.#io.tracer.message('sent', 'ClientHello', () => ({
       cipher_suites: c.suites.map((s) => s.name),
+      supported_versions: ['TLS 1.3'],
       server_name: c.servername ?? '(none)',
       supported_groups: c.groups.map((g) => g.name),
       key_share: this.#shares.map((s) => s.group.name),
@@ -370,8 +373,8 @@ export class ClientHandshake implements HandshakeDriver {
     const authorities = caExt && !emptyList ? ext.certificateAuthorities.decode(caExt.data) : [];
 
     this.#io.tracer.message('received', 'CertificateRequest', () => ({
-      signature_algorithms: schemeNames(schemes),
-      certificate_authorities: caExt ? `${authorities.length} names` : '(none)',
+      signature_algorithms: schemes.map(codePointName.signatureScheme),
+      certificate_authorities: caExt ? authorities.map(derNameToText) : '(none)',
     }));
     this.#requested = { context: request.certificateRequestContext, schemes, authorities };
     this.#transcript.add(message.raw);
@@ -482,7 +485,12 @@ export class ClientHandshake implements HandshakeDriver {
       requested,
       this.#io.tracer,
     );
-    const chain = choice ? choice.identity.chain : [];
+    const chain = choice.identity ? choice.identity.chain : [];
+    const configured = this.#config.identity;
+    if (!choice.identity && configured) {
+      const leaf = configured.chain[0].subjectText;
+      this.#withheld = `our certificate ${leaf} was not sent: ${choice.reason}`;
+    }
     const raw = encodeCertificate({
       certificateRequestContext: requested.context,
       certificateList: chain.map((c) => ({ certData: c.der, extensions: [] })),
@@ -492,7 +500,7 @@ export class ClientHandshake implements HandshakeDriver {
     }));
     this.#transcript.add(raw);
     this.#io.sendHandshake(raw);
-    if (!choice) return finish(undefined, false);
+    if (!choice.identity) return finish(undefined, false);
 
     const { identity, scheme } = choice;
     const signature = signCertificateVerify(
@@ -554,6 +562,7 @@ export class ClientHandshake implements HandshakeDriver {
       signatureScheme: ownScheme?.name,
       peerSignatureScheme: this.#peerScheme?.name,
       sentCertificate: sent,
+      clientCertificateWithheld: this.#withheld,
     };
   }
 }

@@ -34,6 +34,8 @@ export interface EstablishedSession {
   peerSignatureScheme: string | undefined;
   /** Whether we sent a certificate of our own (client authentication). */
   sentCertificate: boolean;
+  /** Why a configured client certificate was not sent, when it was not. */
+  clientCertificateWithheld?: string;
 }
 
 /** What a driver may ask of the engine. */

@@ -1,7 +1,7 @@
 // Distinguished names (RFC 5280, Section 4.1.2.4): parsing, readable text and comparison.
 
 import { DecodeError } from '../errors';
-import { children, decodeOid, type Tlv, UniversalTag } from './der';
+import { children, decodeOid, parseDer, type Tlv, UniversalTag } from './der';
 import { AttributeName } from './oids';
 
 export interface Attribute {
@@ -159,4 +159,13 @@ function foldValue(value: string): string {
 export function nameWithin(name: DistinguishedName, base: DistinguishedName): boolean {
   if (base.rdns.length > name.rdns.length) return false;
   return base.rdns.every((rdn, i) => rdnKey(rdn) === rdnKey(name.rdns[i]));
+}
+
+/** The readable text of a DER-encoded Name, as certificate_authorities carries it. */
+export function derNameToText(der: Buffer): string {
+  try {
+    return nameToText(parseName(parseDer(der, 'distinguished name')));
+  } catch {
+    return `(undecodable name of ${der.length} bytes)`;
+  }
 }
