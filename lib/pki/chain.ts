@@ -14,7 +14,7 @@
 // basicConstraints, no extKeyUsage). The subject common name is never used for identity.
 
 import type { AlertName } from '../protocol/registry';
-import { alertForCertificateError, CertificateErrorCode as Code } from '../errors';
+import { alertForCertificateError, CertificateErrorCode as Code, TlsConfigError } from '../errors';
 import { Certificate, loadCertificates } from './certificate';
 import {
   checkNameConstraints,
@@ -28,9 +28,9 @@ import { checkCertificate, checkIssuer, checkLeaf, type Failure, type Role } fro
 
 export interface VerifyOptions {
   leaf: string | Buffer | Certificate;
-  intermediates?: Array<string | Buffer | Certificate>;
+  intermediates?: CertificateInput | CertificateInput[];
   /** Trust anchors; the default trust store when absent. */
-  trusted?: Array<string | Buffer | Certificate>;
+  trusted?: CertificateInput | CertificateInput[];
   /** The time to validate at; now when absent. */
   time?: Date;
   /** A DNS name or IP address that the leaf must be valid for. */
@@ -63,6 +63,7 @@ export function verifyCertificateChain(options: VerifyOptions): VerifyResult {
   try {
     return verify(options);
   } catch (err) {
+    if (err instanceof TlsConfigError && err.code === 'ERR_TLS13_INVALID_OPTION') throw err;
     // Parsing is strict and validation reads parsed fields, so this is a defect of ours; the
     // caller still gets a result to act on rather than an exception mid-handshake.
     return result(parseFailure(err, 'certificate chain'));
@@ -70,6 +71,14 @@ export function verifyCertificateChain(options: VerifyOptions): VerifyResult {
 }
 
 function verify(options: VerifyOptions): VerifyResult {
+  // Options a program got wrong are refused by name; only the chain itself yields a result.
+  const purpose: unknown = options.purpose;
+  if (purpose !== undefined && purpose !== 'server' && purpose !== 'client') {
+    throw new TlsConfigError(
+      'ERR_TLS13_INVALID_OPTION',
+      `purpose must be 'server' or 'client', not ${JSON.stringify(purpose)}`,
+    );
+  }
   const time = options.time ?? new Date();
   let leaf: Certificate;
   const extra: Certificate[] = [];
@@ -136,8 +145,12 @@ function toCertificates(input: string | Buffer | Certificate): Certificate[] {
 
 // Extra or broken certificates from the peer, or anchors we cannot use, are passed over: the
 // search may well find a path without them.
-function tolerantList(inputs: Array<string | Buffer | Certificate>): Certificate[] {
-  return inputs.flatMap((input) => {
+/** A certificate as PEM text (one or more blocks), DER, or already parsed. */
+export type CertificateInput = string | Buffer | Certificate;
+
+function tolerantList(inputs: CertificateInput | CertificateInput[]): Certificate[] {
+  const list = Array.isArray(inputs) ? inputs : [inputs];
+  return list.flatMap((input) => {
     try {
       return toCertificates(input);
     } catch {

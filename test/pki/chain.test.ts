@@ -773,3 +773,18 @@ test('MD5 signatures are refused below the anchor, and tolerated on the anchor i
   const viaMd5Root = verifyCertificateChain({ leaf: child.certPem, trusted: [md5Root] });
   t.true(viaMd5Root.ok, chainNames(viaMd5Root).join());
 });
+
+test('options: one PEM Buffer as trusted works like a list; a wrong purpose is refused by name', (t) => {
+  const root = makeCa({ commonName: 'Options Root' });
+  const leaf = makeLeaf({ issuer: root, dns: ['options.test'] });
+  const single = verifyCertificateChain({
+    leaf: leaf.certPem, trusted: Buffer.from(root.certPem), name: 'options.test', purpose: 'server',
+  });
+  t.true(single.ok, single.ok ? '' : single.reason);
+  const error = t.throws(() => verifyCertificateChain({
+    leaf: leaf.certPem, trusted: [root.certPem],
+    purpose: 'clientAuth' as unknown as 'client',
+  }));
+  t.is((error as Error & { code?: string }).code, 'ERR_TLS13_INVALID_OPTION');
+  t.regex(error?.message ?? '', /purpose must be 'server' or 'client', not "clientAuth"/);
+});
