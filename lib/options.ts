@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import { GROUPS, groupByName, type Group } from './crypto/groups';
 import { HANDSHAKE_SCHEMES, parseSigalgs, type Scheme } from './crypto/schemes';
 import { SUITES, suiteByName, type Suite } from './crypto/suites';
-import { TlsConfigError } from './errors';
+import { TlsConfigError, TlsError } from './errors';
 import { loadCertificates, type Certificate } from './pki/certificate';
 import { loadIdentity } from './pki/keys';
 import { loadPfx } from './pki/pkcs12';
@@ -131,7 +131,19 @@ export function resolveAlpn(alpn: CommonOptions['ALPNProtocols']): string[] {
 
 export function resolveTrusted(ca: CommonOptions['ca']): Certificate[] | undefined {
   if (ca === undefined) return undefined;
-  return loadCertificates(Array.isArray(ca) ? ca : [ca]);
+  return naming('ca', () => loadCertificates(Array.isArray(ca) ? ca : [ca]));
+}
+
+/** Runs a loader and names the option at fault in any error it throws. */
+function naming<T>(option: string, load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (error instanceof TlsError && !error.message.startsWith(`${option}: `)) {
+      error.message = `${option}: ${error.message}`;
+    }
+    throw error;
+  }
 }
 
 /**
@@ -165,13 +177,15 @@ export function resolveIdentities(options: CommonOptions): LocalIdentity[] {
         'give pfx or cert and key, not both',
       );
     }
-    return [{ ...loadPfx(options.pfx, options.passphrase), signer: options.signer }];
+    const pfx = options.pfx;
+    const identity = naming('pfx', () => loadPfx(pfx, options.passphrase));
+    return [{ ...identity, signer: options.signer }];
   }
   if (options.cert === undefined && options.key === undefined) return [];
   const key = identityKey(options);
   let identities = identityCache.get(key);
   if (!identities) {
-    identities = loadIdentities(options);
+    identities = naming('cert and key', () => loadIdentities(options));
     if (identityCache.size >= IDENTITY_CACHE_LIMIT) {
       identityCache.delete(identityCache.keys().next().value as string);
     }

@@ -362,11 +362,12 @@ test.serial('a wrong passphrase is a TlsConfigError that says so, in both roles'
   const cases: Array<[Identity, string]> = [];
   for (const form of forms.filter((f) => f.passphrase)) {
     const identity = await prepare(form, `keys ${form.file}`);
-    cases.push([{ ...identity, passphrase: 'not-the-pw' }, `${form.format} key: wrong passphrase`]);
+    cases.push([{ ...identity, passphrase: 'not-the-pw' },
+      `cert and key: ${form.format} key: wrong passphrase`]);
   }
   const pfx = await preparePfx(pfxForms[0], `keys ${pfxForms[0].file}`);
   cases.push([{ ...pfx, passphrase: 'not-the-pw' },
-    'PKCS#12 file: wrong passphrase (its MAC does not verify)']);
+    'pfx: PKCS#12 file: wrong passphrase (its MAC does not verify)']);
 
   for (const [identity, message] of cases) {
     // The port is never dialled: the identity fails to load first.
@@ -396,7 +397,7 @@ test.serial('an EC key with explicit curve parameters is refused by name', (t) =
       () => createServer({ cert, key }),
     ]) {
       const err = t.throws(make, { instanceOf: TlsConfigError });
-      t.is(err!.message, `${format} key uses explicit curve parameters`);
+      t.is(err!.message, `cert and key: ${format} key uses explicit curve parameters`);
       t.is(err!.code, 'ERR_TLS13_UNSUPPORTED_KEY');
     }
   }
