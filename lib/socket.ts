@@ -69,6 +69,7 @@ export class TlsSocket extends Duplex {
       client: options.role === 'client',
     });
     this.#attachTransport();
+    this.#rememberPeer();
     if (options.timeout) this.setTimeout(options.timeout);
   }
 
@@ -130,7 +131,10 @@ export class TlsSocket extends Duplex {
       this.#writeCallback = undefined;
       callback?.();
     });
-    t.on('connect', () => this.emit('connect'));
+    t.on('connect', () => {
+      this.#rememberPeer();
+      this.emit('connect');
+    });
   }
 
   // Records written in one tick leave in one writev: the transport is corked at the first
@@ -364,16 +368,28 @@ export class TlsSocket extends Duplex {
     return (this.#transport as Partial<Socket>).connecting ?? false;
   }
 
+  // The peer's address stays known after the transport has gone, for logs of a failure.
   get remoteAddress(): string | undefined {
-    return (this.#transport as Partial<Socket>).remoteAddress;
+    return this.#rememberPeer().remoteAddress;
   }
 
   get remotePort(): number | undefined {
-    return (this.#transport as Partial<Socket>).remotePort;
+    return this.#rememberPeer().remotePort;
   }
 
   get remoteFamily(): string | undefined {
-    return (this.#transport as Partial<Socket>).remoteFamily;
+    return this.#rememberPeer().remoteFamily;
+  }
+
+  #peer: Pick<Socket, 'remoteAddress' | 'remotePort' | 'remoteFamily'> | undefined;
+
+  #rememberPeer(): Partial<Socket> {
+    const t = this.#transport as Partial<Socket>;
+    if (!this.#peer && t.remoteAddress !== undefined) {
+      this.#peer = { remoteAddress: t.remoteAddress, remotePort: t.remotePort,
+        remoteFamily: t.remoteFamily };
+    }
+    return this.#peer ?? t;
   }
 
   get localAddress(): string | undefined {
