@@ -6,6 +6,7 @@
 
 import * as https from 'node:https';
 import { readFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
 import { connect, type ConnectOptions } from '../lib/index';
 
 export interface GetOptions {
@@ -50,6 +51,27 @@ export function httpsGet(url: string, options: GetOptions = {}): Promise<GetResu
     request.on('error', reject);
     request.end();
   });
+}
+
+/**
+ * An https.Agent whose connections are tls13 sockets: keep-alive, pooling and the rest stay
+ * Node's, only the TLS underneath changes.
+ */
+export class Tls13Agent extends https.Agent {
+  readonly #tls: ConnectOptions;
+
+  constructor(tls: ConnectOptions, options: https.AgentOptions = { keepAlive: true }) {
+    super(options);
+    this.#tls = tls;
+  }
+
+  override createConnection(options: { host?: string; port?: number | string }): Duplex {
+    return connect({
+      ...this.#tls,
+      host: this.#tls.host ?? String(options.host ?? 'localhost').replace(/^\[|\]$/g, ''),
+      port: this.#tls.port ?? Number(options.port ?? 443),
+    });
+  }
 }
 
 export function printResult(result: GetResult): void {

@@ -9,6 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import * as https from 'node:https';
 import type * as net from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { Tls13Agent } from '../../examples/https-get';
 import { connect } from '../../lib/connect';
 import { TlsSocket } from '../../lib/socket';
 import { LOOPBACK } from '../helpers/peers';
@@ -144,4 +145,19 @@ test('a kept socket the server closes while idle is dropped; the next GET opens 
   t.is(second.text, `hello ${CLIENT_CN} at /second`);
   t.is(agent.created, 2);
   t.not(served.remotePorts[0], served.remotePorts[1]);
+});
+
+test('the example Tls13Agent: three GETs on one keep-alive connection of ours', async (t) => {
+  const served = await startHttpsServer(t);
+  const agent = new Tls13Agent({ servername: SERVER_NAME, ca: demo('ca.pem'), ...CLIENT_IDENTITY },
+    { keepAlive: true, maxSockets: 1 });
+  t.teardown(() => agent.destroy());
+  const texts: string[] = [];
+  for (const path of ['/1', '/2', '/3']) {
+    const response = await get({ host: LOOPBACK, port: served.port, path, agent });
+    t.true(response.socket instanceof TlsSocket);
+    texts.push(response.text);
+  }
+  t.deepEqual(texts, ['/1', '/2', '/3'].map((p) => `hello ${CLIENT_CN} at ${p}`));
+  t.is(new Set(served.remotePorts).size, 1, 'the server saw one TCP connection');
 });
