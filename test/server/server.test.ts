@@ -5,7 +5,8 @@
 import { Duplex } from 'node:stream';
 import test from 'ava';
 import { connect, createServer, type ServerOptions, type TlsSocket } from '../../lib/index';
-import { readCert } from './helpers';
+import { MAX_CLIENT_CHAIN_LENGTH } from '../../lib/handshake/server';
+import { LOOPBACK, readCert, startTestServer } from './helpers';
 
 type Split = (length: number) => number;
 
@@ -106,4 +107,21 @@ test('requestCert without rejectUnauthorized: an expired certificate and its err
   t.false(server.authorized);
   t.is(server.authorizationError, 'CERT_HAS_EXPIRED');
   t.truthy((server.getPeerCertificate().subject as Record<string, string>).CN);
+});
+
+test('a client chain longer than MAX_CLIENT_CHAIN_LENGTH is refused with bad_certificate', async (t) => {
+  const served = await startTestServer(t, { requestCert: true, ca: readCert('ca.pem') });
+  const leaf = readCert('client-ecdsa.pem');
+  const chain = Array<Buffer>(MAX_CLIENT_CHAIN_LENGTH + 1).fill(leaf);
+  const refused = served.nextClientError();
+  const socket = connect({
+    host: LOOPBACK, port: served.port, servername: 'localhost', ca: readCert('ca.pem'),
+    cert: chain, key: readCert('client-ecdsa-key.pem'),
+  });
+  const clientError = new Promise<Error & { code?: string }>((resolve) =>
+    socket.once('error', resolve));
+  const error = (await refused) as Error & { code?: string };
+  t.is(error.code, 'ERR_TLS13_BAD_CERTIFICATE');
+  t.regex(error.message, new RegExp(`over the limit of ${MAX_CLIENT_CHAIN_LENGTH}`));
+  t.is((await clientError).code, 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE');
 });
