@@ -24,6 +24,12 @@ export interface SocketOptions {
   provider?: CryptoProvider;
 }
 
+/**
+ * Sealed bytes we let the transport hold before a write waits for 'drain': several full
+ * records, so that one writev carries them all.
+ */
+export const TRANSPORT_HIGH_WATER_MARK = 256 * 1024;
+
 /** Tickets kept per connection for resumption; older ones are dropped. */
 export const MAX_KEPT_TICKETS = 8;
 
@@ -153,6 +159,7 @@ export class TlsSocket extends Duplex {
   }
 
   readonly #uncork = (): void => {
+    if (!this.#corked) return;
     this.#corked = false;
     this.#transport.uncork();
   };
@@ -264,7 +271,11 @@ export class TlsSocket extends Duplex {
     }
     try {
       this.#engine.writeApplicationData(chunks);
-      const ok = this.#transport.writableNeedDrain !== true;
+      // Records wait, corked, for the next tick so that they leave together; judged by the
+      // transport's own 16 KiB mark, every full record would then wait for 'drain' alone.
+      const t = this.#transport;
+      // 'drain' comes only to a transport past its own mark, so never wait without one.
+      const ok = t.writableLength < TRANSPORT_HIGH_WATER_MARK || !t.writableNeedDrain;
       if (ok) callback();
       else this.#writeCallback = callback;
     } catch (error) {
