@@ -21,9 +21,7 @@ import { TlsProtocolError } from '../errors';
 import {
   decodeCertificate,
   decodeCertificateRequest,
-  decodeCertificateVerify,
   decodeEncryptedExtensions,
-  decodeFinished,
   encodeCertificate,
   encodeCertificateVerify,
   encodeFinished,
@@ -38,7 +36,6 @@ import {
   HandshakeType,
   HELLO_RETRY_REQUEST_RANDOM,
   NamedGroup,
-  SignatureScheme,
   codePointName,
   nameOf,
 } from '../protocol/registry';
@@ -46,7 +43,6 @@ import {
   chooseClientIdentity,
   parsePeerCertificates,
   signCertificateVerify,
-  verifyCertificateVerify,
   verifyPeerChain,
   type CertificateRequested,
   type LocalIdentity,
@@ -54,6 +50,7 @@ import {
 } from './certificate-auth';
 import { buildClientHello, checkServerHelloCommon } from './client-hello';
 import { expectMessage } from './expect';
+import { receiveCertificateVerify, receiveFinished } from './peer-proof';
 import { checkExtensions } from './extension-rules';
 import type { EstablishedSession, HandshakeDriver, HandshakeIo } from './session';
 import { Transcript } from './transcript';
@@ -414,14 +411,7 @@ export class ClientHandshake implements HandshakeDriver {
   }
 
   #receiveCertificateVerify(message: HandshakeMessage): void {
-    const verify = decodeCertificateVerify(message.body);
-    this.#io.tracer.message('received', 'CertificateVerify', () => ({
-      algorithm: nameOf(SignatureScheme, verify.algorithm),
-      signature: `${verify.signature.length} bytes`,
-    }));
-    this.#peerScheme = verifyCertificateVerify(this.#io.provider, this.#io.tracer, {
-      algorithm: verify.algorithm,
-      signature: verify.signature,
+    this.#peerScheme = receiveCertificateVerify(this.#io, message.body, {
       leaf: this.#peerChain[0],
       offered: this.#config.schemes,
       peerIsServer: true,
@@ -434,19 +424,7 @@ export class ClientHandshake implements HandshakeDriver {
 
   #receiveFinished(message: HandshakeMessage): void | Promise<void> {
     const suite = this.#suite as Suite;
-    const finished = decodeFinished(message.body, suite.hashLength);
-    const expected = verifyData(
-      this.#io.provider,
-      suite,
-      this.#serverHandshakeTrafficSecret as Buffer,
-      this.#transcript.hash(),
-    );
-    const ok = this.#io.provider.equal(expected, finished.verifyData);
-    this.#io.tracer.message('received', 'Finished', () => ({
-      verify_data: ok ? 'matches' : 'WRONG',
-    }));
-    if (!ok)
-      throw new TlsProtocolError('decrypt_error', 'peer Finished does not match the transcript');
+    receiveFinished(this.#io, message.body, suite, this.#serverHandshakeTrafficSecret as Buffer, this.#transcript.hash());
     this.#transcript.add(message.raw);
 
     const master = (this.#handshakeSecret as HandshakeSecret).masterSecret();

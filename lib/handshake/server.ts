@@ -26,8 +26,6 @@ import type { Suite } from '../crypto/suites';
 import { TlsProtocolError } from '../errors';
 import {
   decodeCertificate,
-  decodeCertificateVerify,
-  decodeFinished,
   encodeCertificate,
   encodeCertificateRequest,
   encodeCertificateVerify,
@@ -44,19 +42,18 @@ import {
   HandshakeType,
   HELLO_RETRY_REQUEST_RANDOM,
   ProtocolVersion,
-  SignatureScheme,
   nameOf,
 } from '../protocol/registry';
 import {
   parsePeerCertificates,
   signCertificateVerify,
-  verifyCertificateVerify,
   verifyPeerChain,
   type LocalIdentity,
   type PeerVerification,
 } from './certificate-auth';
 import { clientHelloFields } from './describe';
 import { expectMessage } from './expect';
+import { receiveCertificateVerify, receiveFinished } from './peer-proof';
 import { checkExtensions, checkPreSharedKeyLast } from './extension-rules';
 import { chooseAlpn, chooseGroup, chooseIdentity, chooseSuite } from './negotiation';
 import type { HandshakeDriver, HandshakeIo } from './session';
@@ -522,14 +519,7 @@ export class ServerHandshake implements HandshakeDriver {
   }
 
   #receiveCertificateVerify(message: HandshakeMessage): void {
-    const verify = decodeCertificateVerify(message.body);
-    this.#io.tracer.message('received', 'CertificateVerify', () => ({
-      algorithm: nameOf(SignatureScheme, verify.algorithm),
-      signature: `${verify.signature.length} bytes`,
-    }));
-    this.#peerScheme = verifyCertificateVerify(this.#io.provider, this.#io.tracer, {
-      algorithm: verify.algorithm,
-      signature: verify.signature,
+    this.#peerScheme = receiveCertificateVerify(this.#io, message.body, {
       leaf: this.#peerChain[0],
       offered: this.#config.schemes,
       peerIsServer: false,
@@ -541,19 +531,7 @@ export class ServerHandshake implements HandshakeDriver {
 
   #receiveFinished(message: HandshakeMessage): void {
     const n = this.#negotiated as Negotiated;
-    const finished = decodeFinished(message.body, n.suite.hashLength);
-    const expected = verifyData(
-      this.#io.provider,
-      n.suite,
-      this.#clientHandshakeTrafficSecret as Buffer,
-      this.#transcript.hash(),
-    );
-    const ok = this.#io.provider.equal(expected, finished.verifyData);
-    this.#io.tracer.message('received', 'Finished', () => ({
-      verify_data: ok ? 'matches' : 'WRONG',
-    }));
-    if (!ok)
-      throw new TlsProtocolError('decrypt_error', 'peer Finished does not match the transcript');
+    receiveFinished(this.#io, message.body, n.suite, this.#clientHandshakeTrafficSecret as Buffer, this.#transcript.hash());
     this.#transcript.add(message.raw);
 
     const application = this.#application as { client: Buffer; server: Buffer; exporter: Buffer };
