@@ -72,7 +72,10 @@ test('RSA: a modulus that is not a whole number of bytes (2052 bits) is refused'
   const odd = generateKeyPairSync('rsa', { modulusLength: 2052 }).privateKey;
   const leaf = makeLeaf({ issuer: root, key: odd });
   t.is(leaf.certificate.keyBits, 2052);
-  const result = failure(t, verifyCertificateChain({ leaf: leaf.certPem, trusted: [root.certPem] }));
+  const result = failure(
+    t,
+    verifyCertificateChain({ leaf: leaf.certPem, trusted: [root.certPem] }),
+  );
   t.is(result.code, 'EE_KEY_TOO_SMALL');
   t.regex(result.reason, /2052-bit RSA key, not a multiple of 8 bits/);
 });
@@ -182,7 +185,10 @@ test('anchor: a trusted root without basicConstraints but with keyCertSign is re
     leaf: makeLeaf({ issuer: bare }).certPem, trusted: [bare.certPem],
   }));
   t.is(result.code, 'INVALID_EXTENSION');
-  t.regex(result.reason, /^trust anchor CN=Bare KU Root asserts keyCertSign without basicConstraints cA/);
+  t.regex(
+    result.reason,
+    /^trust anchor CN=Bare KU Root asserts keyCertSign without basicConstraints cA/,
+  );
 });
 
 test('anchor: a trusted root with basicConstraints cA FALSE is refused with INVALID_CA', (t) => {
@@ -282,7 +288,10 @@ test('key ids: with only the mismatching anchor of that name, the path fails', (
     trusted: [wrong.certPem],
   }));
   t.is(result.code, 'CERT_SIGNATURE_FAILURE');
-  t.regex(result.reason, /^the signature on intermediate CN=Twin ICA does not verify with the key of CN=Twin Root/);
+  t.regex(
+    result.reason,
+    /^the signature on intermediate CN=Twin ICA does not verify with the key of CN=Twin Root/,
+  );
 });
 
 test('key ids: a leaf whose AKI names a key no candidate has fails (CERT_SIGNATURE_FAILURE)', (t) => {
@@ -296,7 +305,10 @@ test('key ids: a leaf whose AKI names a key no candidate has fails (CERT_SIGNATU
     leaf: leaf.certPem, intermediates: [sent.certPem], trusted: [root.certPem],
   }));
   t.is(result.code, 'CERT_SIGNATURE_FAILURE');
-  t.regex(result.reason, /^the signature on leaf CN=localhost does not verify with the key of CN=Shared ICA/);
+  t.regex(
+    result.reason,
+    /^the signature on leaf CN=localhost does not verify with the key of CN=Shared ICA/,
+  );
   // The issuer that the AKI names, once sent, completes the path.
   const fixed = verifyCertificateChain({
     leaf: leaf.certPem, intermediates: [sent.certPem, absent.certPem], trusted: [root.certPem],
@@ -309,7 +321,10 @@ test('key ids: a leaf whose AKI names an unknown key and no issuer of its name: 
   const leaf = makeLeaf({
     issuer: absent, omitAuthorityKeyId: true, extensions: [akiExtension(randomBytes(20))],
   });
-  const result = failure(t, verifyCertificateChain({ leaf: leaf.certPem, trusted: [root.certPem] }));
+  const result = failure(
+    t,
+    verifyCertificateChain({ leaf: leaf.certPem, trusted: [root.certPem] }),
+  );
   t.is(result.code, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
   t.is(result.alert, 'unknown_ca');
   t.regex(result.reason, /^issuer CN=Missing ICA of leaf CN=localhost is not among the 1 trusted/);
@@ -371,7 +386,10 @@ test('key ids: a root whose AKI differs from its own SKI is refused as an anchor
     leaf: makeLeaf({ issuer: odd }).certPem, trusted: [odd.certPem],
   }));
   t.is(result.code, 'INVALID_EXTENSION');
-  t.regex(result.reason, /is a root whose authorityKeyIdentifier differs from its subjectKeyIdentifier/);
+  t.regex(
+    result.reason,
+    /is a root whose authorityKeyIdentifier differs from its subjectKeyIdentifier/,
+  );
 });
 
 test('key ids: accepted: a leaf without a subjectKeyIdentifier', (t) => {
