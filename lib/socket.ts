@@ -397,8 +397,11 @@ export class TlsSocket extends Duplex {
   #rememberPeer(): Partial<Socket> {
     const t = this.#transport as Partial<Socket>;
     if (!this.#peer && t.remoteAddress !== undefined) {
-      this.#peer = { remoteAddress: t.remoteAddress, remotePort: t.remotePort,
-        remoteFamily: t.remoteFamily };
+      this.#peer = {
+        remoteAddress: t.remoteAddress,
+        remotePort: t.remotePort,
+        remoteFamily: t.remoteFamily,
+      };
     }
     return this.#peer ?? t;
   }

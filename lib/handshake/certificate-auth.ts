@@ -225,7 +225,8 @@ export function chooseClientIdentity(
   if (!identity) return none('no cert and key were configured');
   const keyName = describeKey(identity.key);
   const scheme = chooseScheme(identity.key, ours, requested.schemes);
-  if (!scheme) return none(`our ${keyName} key can sign with none of the server's signature_algorithms`);
+  if (!scheme)
+    return none(`our ${keyName} key can sign with none of the server's signature_algorithms`);
   const names = requested.authorities;
   if (names.length > 0 && !chainMatchesAuthorities(identity.chain, names)) {
     return none(

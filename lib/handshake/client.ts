@@ -424,7 +424,13 @@ export class ClientHandshake implements HandshakeDriver {
 
   #receiveFinished(message: HandshakeMessage): void | Promise<void> {
     const suite = this.#suite as Suite;
-    receiveFinished(this.#io, message.body, suite, this.#serverHandshakeTrafficSecret as Buffer, this.#transcript.hash());
+    receiveFinished(
+      this.#io,
+      message.body,
+      suite,
+      this.#serverHandshakeTrafficSecret as Buffer,
+      this.#transcript.hash(),
+    );
     this.#transcript.add(message.raw);
 
     const master = (this.#handshakeSecret as HandshakeSecret).masterSecret();
@@ -452,7 +458,7 @@ export class ClientHandshake implements HandshakeDriver {
     return this.#sendClientAuthentication(this.#requested, finish);
   }
 
-  /** Certificate and, when we have a usable identity, CertificateVerify (RFC 8446, Section 4.4.2). */
+  /** Certificate, and CertificateVerify when we have a usable identity (RFC 8446, 4.4.2). */
   #sendClientAuthentication(
     requested: CertificateRequested,
     finish: (scheme: Scheme | undefined, sent: boolean) => void,

@@ -15,7 +15,12 @@ import type { HandshakeIo } from './session';
 export function receiveCertificateVerify(
   io: HandshakeIo,
   body: Buffer,
-  options: { leaf: Certificate; offered: readonly Scheme[]; peerIsServer: boolean; transcriptHash: Buffer },
+  options: {
+    leaf: Certificate;
+    offered: readonly Scheme[];
+    peerIsServer: boolean;
+    transcriptHash: Buffer;
+  },
 ): Scheme {
   const verify = decodeCertificateVerify(body);
   io.tracer.message('received', 'CertificateVerify', () => ({
@@ -44,5 +49,6 @@ export function receiveFinished(
   const expected = verifyData(io.provider, suite, baseKey, transcriptHash);
   const ok = io.provider.equal(expected, finished.verifyData);
   io.tracer.message('received', 'Finished', () => ({ verify_data: ok ? 'matches' : 'WRONG' }));
-  if (!ok) throw new TlsProtocolError('decrypt_error', 'peer Finished does not match the transcript');
+  if (!ok)
+    throw new TlsProtocolError('decrypt_error', 'peer Finished does not match the transcript');
 }

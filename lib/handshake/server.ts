@@ -1,6 +1,6 @@
 // The server's handshake, in the order of RFC 8446, Section 2:
 //
-//   receiveClientHello            (negotiate suite, group, identity, ALPN; or sendHelloRetryRequest)
+//   receiveClientHello            (suite, group, identity, ALPN; or sendHelloRetryRequest)
 //   sendServerHello
 //   sendEncryptedExtensions
 //   sendCertificateRequest        (when requestCert)
@@ -531,7 +531,13 @@ export class ServerHandshake implements HandshakeDriver {
 
   #receiveFinished(message: HandshakeMessage): void {
     const n = this.#negotiated as Negotiated;
-    receiveFinished(this.#io, message.body, n.suite, this.#clientHandshakeTrafficSecret as Buffer, this.#transcript.hash());
+    receiveFinished(
+      this.#io,
+      message.body,
+      n.suite,
+      this.#clientHandshakeTrafficSecret as Buffer,
+      this.#transcript.hash(),
+    );
     this.#transcript.add(message.raw);
 
     const application = this.#application as { client: Buffer; server: Buffer; exporter: Buffer };

@@ -233,16 +233,23 @@ function checkKdfCost(params: Buffer | undefined, scrypt: boolean, format: strin
   if (!scrypt) {
     const count = number(1, 'PBKDF2 iteration count');
     if (count > MAX_KDF_ITERATIONS) {
-      throw unsupported(`${format} key asks for ${count} PBKDF2 iterations, over ${MAX_KDF_ITERATIONS}`);
+      throw unsupported(
+        `${format} key asks for ${count} PBKDF2 iterations, over ${MAX_KDF_ITERATIONS}`,
+      );
     }
     return;
   }
   const cost = number(1, 'scrypt cost');
   const blockSize = number(2, 'scrypt block size');
   const parallelization = number(3, 'scrypt parallelization');
-  if (cost > MAX_SCRYPT.cost || blockSize > MAX_SCRYPT.blockSize ||
-      parallelization > MAX_SCRYPT.parallelization) {
-    throw unsupported(`${format} key asks for scrypt N=${cost} r=${blockSize} p=${parallelization}, over the limits`);
+  if (
+    cost > MAX_SCRYPT.cost ||
+    blockSize > MAX_SCRYPT.blockSize ||
+    parallelization > MAX_SCRYPT.parallelization
+  ) {
+    throw unsupported(
+      `${format} key asks for scrypt N=${cost} r=${blockSize} p=${parallelization}, over the limits`,
+    );
   }
 }
 

@@ -115,7 +115,10 @@ const CONTENT_TYPES = new Set<number>([
  */
 function checkHeader(head: Buffer): void {
   if (CONTENT_TYPES.has(head[0]) && head[1] === 3) return;
-  const text = head.subarray(0, RECORD_HEADER_LENGTH).toString('latin1').replace(/[^ -~]/g, '.');
+  const text = head
+    .subarray(0, RECORD_HEADER_LENGTH)
+    .toString('latin1')
+    .replace(/[^ -~]/g, '.');
   const what = CONTENT_TYPES.has(head[0])
     ? `a record with version 0x${head.readUInt16BE(1).toString(16).padStart(4, '0')}`
     : `a record of unknown type ${head[0]}`;

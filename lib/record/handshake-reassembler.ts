@@ -20,7 +20,10 @@ export class HandshakeReassembler {
 
   push(content: Buffer): void {
     if (content.length === 0) {
-      throw new TlsProtocolError('unexpected_message', 'peer sent a zero-length handshake fragment');
+      throw new TlsProtocolError(
+        'unexpected_message',
+        'peer sent a zero-length handshake fragment',
+      );
     }
     if (this.buffered === 0) {
       this.#head = content;

@@ -120,7 +120,7 @@ export class RecordOpener {
   }
 }
 
-/** An unprotected record, for ClientHello, ServerHello, alerts before keys, and ChangeCipherSpec. */
+/** An unprotected record: the hellos, alerts before keys, and ChangeCipherSpec. */
 export function plaintextRecord(
   type: number,
   content: Buffer,
