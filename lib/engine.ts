@@ -21,7 +21,6 @@ import {
   ContentType,
   HandshakeType,
   KeyUpdateRequest,
-  ProtocolVersion,
   alertName,
   nameOf,
   type AlertName,
@@ -29,7 +28,8 @@ import {
 import { Deframer } from './record/deframer';
 import { HandshakeReassembler } from './record/handshake-reassembler';
 import { MAX_BUFFERED_WHILE_WAITING, MAX_PLAINTEXT } from './record/limits';
-import { RecordOpener, RecordSealer, plaintextRecord } from './record/protection';
+import { RecordOpener } from './record/protection';
+import { RecordWriter } from './record/record-writer';
 import { ruleFor } from './trace/alert-rules';
 import { keylogLine, type KeylogLabel } from './trace/keylog';
 import type { Tracer } from './trace/trace';
@@ -59,13 +59,10 @@ export class Engine {
   readonly #deframer = new Deframer();
   readonly #reassembler = new HandshakeReassembler();
   #opener: RecordOpener | undefined;
-  #sealer: RecordSealer | undefined;
-  #pendingHandshake: Buffer[] = [];
-  #pendingLength = 0;
+  readonly #writer: RecordWriter;
 
   #phase: Phase = 'handshake';
   #started = false;
-  #sentPlaintext = false;
   #waiting = false;
   #failed = false;
   #sentCloseNotify = false;
@@ -87,6 +84,11 @@ export class Engine {
     this.#tracer = options.tracer;
     this.#sink = options.sink;
     this.#isClient = options.client;
+    this.#writer = new RecordWriter(
+      this.#provider,
+      (pieces) => this.#sink.send(pieces),
+      options.client,
+    );
   }
 
   /** The interface handed to the handshake driver. */
@@ -94,8 +96,8 @@ export class Engine {
     return {
       provider: this.#provider,
       tracer: this.#tracer,
-      sendHandshake: (raw) => this.#queueHandshake(raw),
-      sendChangeCipherSpec: () => this.#sendChangeCipherSpec(),
+      sendHandshake: (raw) => this.#writer.queueHandshake(raw),
+      sendChangeCipherSpec: () => this.#writer.sendChangeCipherSpec(),
       installReadKeys: (suite, secret, name) => this.#installReadKeys(suite, secret, name),
       installWriteKeys: (suite, secret, name) => this.#installWriteKeys(suite, secret, name),
       keylog: (label, secret) => this.#keylog(label, secret),
@@ -130,7 +132,7 @@ export class Engine {
     this.#started = this.#isClient;
     this.#guard(() => {
       driver.start();
-      this.#flushHandshake();
+      this.#writer.flushHandshake();
     });
   }
 
@@ -146,7 +148,7 @@ export class Engine {
 
   /** Seals application data into records of up to 2^14 bytes, packing small writes together. */
   writeApplicationData(chunks: readonly Buffer[]): void {
-    if (!this.#sealer || this.#phase !== 'connected' || this.#sentCloseNotify) {
+    if (!this.#writer.protected || this.#phase !== 'connected' || this.#sentCloseNotify) {
       throw new TlsError('ERR_TLS13_NOT_CONNECTED', 'write on a connection that is not open');
     }
     this.#answeredWhileSilent = false;
@@ -154,23 +156,7 @@ export class Engine {
       this.#keyUpdateOwed = false;
       this.#sendKeyUpdate(KeyUpdateRequest.update_not_requested);
     }
-    let record: Buffer[] = [];
-    let length = 0;
-    for (let chunk of chunks) {
-      while (chunk.length > 0) {
-        const take = Math.min(chunk.length, MAX_PLAINTEXT - length);
-        record.push(take === chunk.length ? chunk : chunk.subarray(0, take));
-        length += take;
-        chunk = chunk.subarray(take);
-        if (length === MAX_PLAINTEXT) {
-          this.#sink.send(this.#sealer.seal(ContentType.application_data, record, length));
-          record = [];
-          length = 0;
-        }
-      }
-    }
-    if (length > 0)
-      this.#sink.send(this.#sealer.seal(ContentType.application_data, record, length));
+    this.#writer.writeApplicationData(chunks);
   }
 
   /** Sends close_notify (RFC 8446, Section 6.1); reading goes on until the peer's. */
@@ -178,7 +164,7 @@ export class Engine {
     if (this.#sentCloseNotify || this.#failed) return;
     this.#sentCloseNotify = true;
     this.#tracer.alert('sent', 'close_notify', 'the application ended its side');
-    this.#sendAlertRecord(AlertLevel.warning, AlertDescription.close_notify);
+    this.#writer.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
   }
 
   /** Sends KeyUpdate and moves to the next write secret; asks the peer to do likewise. */
@@ -224,7 +210,7 @@ export class Engine {
       if (!record) break;
       this.#receiveRecord(record.type, record.header, record.fragment);
     }
-    this.#flushHandshake();
+    this.#writer.flushHandshake();
   }
 
   #receiveRecord(outerType: number, header: Buffer, fragment: Buffer): void {
@@ -387,7 +373,7 @@ export class Engine {
     this.#tracer.message('sent', 'KeyUpdate', () => ({
       request_update: nameOf(KeyUpdateRequest, request),
     }));
-    this.#queueHandshake(encodeKeyUpdate({ requestUpdate: request }));
+    this.#writer.queueHandshake(encodeKeyUpdate({ requestUpdate: request }));
     this.#writeSecret = nextTrafficSecret(
       this.#provider,
       session.suite,
@@ -437,46 +423,6 @@ export class Engine {
     if (content.length > 0) this.#sink.data(content);
   }
 
-  #queueHandshake(raw: Buffer): void {
-    this.#pendingHandshake.push(raw);
-    this.#pendingLength += raw.length;
-  }
-
-  // Handshake messages of one flight and one key go out together, in as few records as fit.
-  #flushHandshake(): void {
-    if (this.#pendingLength === 0) return;
-    const all =
-      this.#pendingHandshake.length === 1
-        ? this.#pendingHandshake[0]
-        : Buffer.concat(this.#pendingHandshake, this.#pendingLength);
-    this.#pendingHandshake = [];
-    this.#pendingLength = 0;
-    for (let at = 0; at < all.length; at += MAX_PLAINTEXT) {
-      this.#sendRecord(ContentType.handshake, all.subarray(at, at + MAX_PLAINTEXT));
-    }
-  }
-
-  #sendRecord(type: number, content: Buffer): void {
-    if (this.#sealer) {
-      this.#sink.send(this.#sealer.seal(type, [content], content.length));
-    } else {
-      // The first ClientHello may carry 0x0301 for old middleboxes (RFC 8446, Section 5.1).
-      const first = this.#isClient && !this.#sentPlaintext;
-      this.#sentPlaintext = true;
-      this.#sink.send(plaintextRecord(type, content, first ? ProtocolVersion.TLS1_0 : undefined));
-    }
-  }
-
-  #sendChangeCipherSpec(): void {
-    this.#flushHandshake();
-    this.#sink.send(plaintextRecord(ContentType.change_cipher_spec, Buffer.of(1)));
-  }
-
-  #sendAlertRecord(level: number, description: number): void {
-    this.#flushHandshake();
-    this.#sendRecord(ContentType.alert, Buffer.of(level, description));
-  }
-
   #installReadKeys(suite: Suite, secret: Buffer, name: string): void {
     // RFC 8446, Section 5.1: a handshake message must not span a change of keys.
     if (this.#reassembler.buffered > 0) {
@@ -494,12 +440,7 @@ export class Engine {
   }
 
   #installWriteKeys(suite: Suite, secret: Buffer, name: string): void {
-    this.#flushHandshake();
-    this.#sealer = new RecordSealer(
-      this.#provider,
-      suite,
-      trafficKeys(this.#provider, suite, secret),
-    );
+    this.#writer.setKeys(suite, trafficKeys(this.#provider, suite, secret));
     this.#tracer.keys('write', name);
   }
 
@@ -509,7 +450,7 @@ export class Engine {
   }
 
   #complete(session: EstablishedSession): void {
-    this.#flushHandshake();
+    this.#writer.flushHandshake();
     this.#session = session;
     this.#phase = 'connected';
     if (this.#isClient) {
@@ -528,12 +469,11 @@ export class Engine {
     this.#failed = true;
     const alert = error.remote ? undefined : error.alert;
     // A flight cut short by the failure is not sent; only the alert is.
-    this.#pendingHandshake = [];
-    this.#pendingLength = 0;
+    this.#writer.discardHandshake();
     if (alert && !this.#sentCloseNotify) {
       this.#tracer.alert('sent', alert, error.message, ruleFor(alert));
       try {
-        this.#sendAlertRecord(AlertLevel.fatal, AlertDescription[alert]);
+        this.#writer.sendAlert(AlertLevel.fatal, AlertDescription[alert]);
       } catch {
         // The alert is a courtesy; the error below is what matters.
       }
