@@ -13,7 +13,7 @@
 // transcript and, where the step ends a key epoch, installs the next keys.
 
 import type { KeyShare } from '../crypto/provider';
-import { EarlySecret, type HandshakeSecret, verifyData } from '../crypto/key-schedule';
+import { EarlySecret, type HandshakeSecret } from '../crypto/key-schedule';
 import { groupByCode, type Group } from '../crypto/groups';
 import type { Scheme } from '../crypto/schemes';
 import type { Suite } from '../crypto/suites';
@@ -22,9 +22,6 @@ import {
   decodeCertificate,
   decodeCertificateRequest,
   decodeEncryptedExtensions,
-  encodeCertificate,
-  encodeCertificateVerify,
-  encodeFinished,
 } from '../messages/authentication';
 import * as ext from '../messages/extensions';
 import type { HandshakeMessage } from '../messages/handshake';
@@ -42,7 +39,6 @@ import {
 import {
   chooseClientIdentity,
   parsePeerCertificates,
-  signCertificateVerify,
   verifyPeerChain,
   type CertificateRequested,
   type LocalIdentity,
@@ -50,6 +46,7 @@ import {
 } from './certificate-auth';
 import { buildClientHello, checkServerHelloCommon } from './client-hello';
 import { expectMessage } from './expect';
+import { sendCertificate, sendCertificateVerify, sendFinished } from './own-proof';
 import { receiveCertificateVerify, receiveFinished } from './peer-proof';
 import { checkExtensions } from './extension-rules';
 import type { EstablishedSession, HandshakeDriver, HandshakeIo } from './session';
@@ -475,50 +472,18 @@ export class ClientHandshake implements HandshakeDriver {
       const leaf = configured.chain[0].subjectText;
       this.#withheld = `our certificate ${leaf} was not sent: ${choice.reason}`;
     }
-    const raw = encodeCertificate({
-      certificateRequestContext: requested.context,
-      certificateList: chain.map((c) => ({ certData: c.der, extensions: [] })),
-    });
-    this.#io.tracer.message('sent', 'Certificate', () => ({
-      certificates: chain.length ? chain.map((c) => c.subjectText) : '(empty)',
-    }));
-    this.#transcript.add(raw);
-    this.#io.sendHandshake(raw);
+    sendCertificate(this.#io, this.#transcript, requested.context, chain);
     if (!choice.identity) return finish(undefined, false);
 
     const { identity, scheme } = choice;
-    const signature = signCertificateVerify(
-      this.#io.provider,
-      identity,
-      scheme,
-      false,
-      this.#transcript.hash(),
-    );
-    const send = (sig: Buffer): void => {
-      const cv = encodeCertificateVerify({ algorithm: scheme.code, signature: sig });
-      this.#io.tracer.message('sent', 'CertificateVerify', () => ({
-        algorithm: scheme.name,
-        signature: `${sig.length} bytes`,
-      }));
-      this.#transcript.add(cv);
-      this.#io.sendHandshake(cv);
-      finish(scheme, true);
-    };
-    if (Buffer.isBuffer(signature)) return send(signature);
-    return signature.then(send);
+    const signed = sendCertificateVerify(this.#io, this.#transcript, identity, scheme, false);
+    if (signed instanceof Promise) return signed.then(() => finish(scheme, true));
+    finish(scheme, true);
   }
 
   #sendFinished(suite: Suite): void {
-    const data = verifyData(
-      this.#io.provider,
-      suite,
-      this.#clientHandshakeTrafficSecret as Buffer,
-      this.#transcript.hash(),
-    );
-    const raw = encodeFinished({ verifyData: data });
-    this.#io.tracer.message('sent', 'Finished', () => ({ verify_data: `${data.length} bytes` }));
-    this.#transcript.add(raw);
-    this.#io.sendHandshake(raw);
+    const baseKey = this.#clientHandshakeTrafficSecret as Buffer;
+    sendFinished(this.#io, this.#transcript, suite, baseKey);
   }
 
   #session(

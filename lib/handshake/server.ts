@@ -14,23 +14,15 @@
 // client can see what was offered, what was chosen and why.
 
 import type { KeyShare } from '../crypto/provider';
-import {
-  EarlySecret,
-  type HandshakeSecret,
-  type MasterSecret,
-  verifyData,
-} from '../crypto/key-schedule';
+import { EarlySecret, type HandshakeSecret, type MasterSecret } from '../crypto/key-schedule';
 import type { Group } from '../crypto/groups';
 import type { Scheme } from '../crypto/schemes';
 import type { Suite } from '../crypto/suites';
 import { TlsProtocolError } from '../errors';
 import {
   decodeCertificate,
-  encodeCertificate,
   encodeCertificateRequest,
-  encodeCertificateVerify,
   encodeEncryptedExtensions,
-  encodeFinished,
 } from '../messages/authentication';
 import * as ext from '../messages/extensions';
 import type { HandshakeMessage } from '../messages/handshake';
@@ -46,13 +38,13 @@ import {
 } from '../protocol/registry';
 import {
   parsePeerCertificates,
-  signCertificateVerify,
   verifyPeerChain,
   type LocalIdentity,
   type PeerVerification,
 } from './certificate-auth';
 import { clientHelloFields } from './describe';
 import { expectMessage } from './expect';
+import { sendCertificate, sendCertificateVerify, sendFinished } from './own-proof';
 import { receiveCertificateVerify, receiveFinished } from './peer-proof';
 import { checkExtensions, checkPreSharedKeyLast } from './extension-rules';
 import { chooseAlpn, chooseGroup, chooseIdentity, chooseSuite } from './negotiation';
@@ -409,51 +401,17 @@ export class ServerHandshake implements HandshakeDriver {
 
   #sendCertificate(): void {
     const { identity } = this.#negotiated as Negotiated;
-    const raw = encodeCertificate({
-      certificateRequestContext: Buffer.alloc(0),
-      certificateList: identity.chain.map((c) => ({ certData: c.der, extensions: [] })),
-    });
-    this.#io.tracer.message('sent', 'Certificate', () => ({
-      certificates: identity.chain.map((c) => c.subjectText),
-    }));
-    this.#transcript.add(raw);
-    this.#io.sendHandshake(raw);
+    sendCertificate(this.#io, this.#transcript, Buffer.alloc(0), identity.chain);
   }
 
   #sendCertificateVerify(): void | Promise<void> {
     const { identity, scheme } = this.#negotiated as Negotiated;
-    const signature = signCertificateVerify(
-      this.#io.provider,
-      identity,
-      scheme,
-      true,
-      this.#transcript.hash(),
-    );
-    const send = (sig: Buffer): void => {
-      const raw = encodeCertificateVerify({ algorithm: scheme.code, signature: sig });
-      this.#io.tracer.message('sent', 'CertificateVerify', () => ({
-        algorithm: scheme.name,
-        signature: `${sig.length} bytes`,
-      }));
-      this.#transcript.add(raw);
-      this.#io.sendHandshake(raw);
-    };
-    if (Buffer.isBuffer(signature)) return send(signature);
-    return signature.then(send);
+    return sendCertificateVerify(this.#io, this.#transcript, identity, scheme, true);
   }
 
   #sendFinished(): void {
     const { suite } = this.#negotiated as Negotiated;
-    const data = verifyData(
-      this.#io.provider,
-      suite,
-      this.#serverHandshakeTrafficSecret as Buffer,
-      this.#transcript.hash(),
-    );
-    const raw = encodeFinished({ verifyData: data });
-    this.#io.tracer.message('sent', 'Finished', () => ({ verify_data: `${data.length} bytes` }));
-    this.#transcript.add(raw);
-    this.#io.sendHandshake(raw);
+    sendFinished(this.#io, this.#transcript, suite, this.#serverHandshakeTrafficSecret as Buffer);
 
     this.#master = (this.#handshakeSecret as HandshakeSecret).masterSecret();
     this.#application = this.#master.applicationSecrets(this.#transcript.hash());
