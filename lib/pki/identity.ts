@@ -104,3 +104,32 @@ function ipv4Groups(dotted: string): number[] {
   const b = dotted.split('.').map(Number);
   return [(b[0] << 8) | b[1], (b[2] << 8) | b[3]];
 }
+
+/**
+ * Why the subject common name of a server certificate is written in a form the Baseline
+ * Requirements, Section 7.1.4.3 forbid, or undefined when it is not. When the name holds an
+ * address or a domain name it must be an IPv4 address in dotted decimal without leading zeros
+ * (RFC 3986, Section 3.2.2), an IPv6 address in RFC 5952 form, or a domain name in A-labels,
+ * copied from its dNSName. Identity never comes from this name; a certificate that writes it
+ * otherwise was issued outside the profile. Whether the name appears among the SANs is not
+ * checked here (see the README's differences from x509-limbo).
+ */
+export function commonNameFormProblem(cn: string): string | undefined {
+  if (/^[0-9]+(\.[0-9]+){3}$/.test(cn)) {
+    const octets = cn.split('.');
+    if (octets.every((o) => /^(0|[1-9][0-9]{0,2})$/.test(o) && Number(o) <= 255)) return undefined;
+    return `holds the IPv4 address "${cn}" with leading zeros or octets over 255`;
+  }
+  if (isIP(cn) === 6 && !cn.includes('.')) {
+    const canonical = formatIp(ipToBytes(cn));
+    if (cn === canonical) return undefined;
+    return `holds the IPv6 address "${cn}" not in RFC 5952 form (${canonical})`;
+  }
+  if (/[^\x00-\x7f]/.test(cn) && !/\s/.test(cn) && cn.includes('.')) {
+    const ascii = domainToASCII(cn.startsWith('*.') ? cn.slice(2) : cn);
+    if (ascii && isHostName(ascii.toLowerCase())) {
+      return `holds the domain name "${cn}" in Unicode rather than as the A-labels of its dNSName`;
+    }
+  }
+  return undefined;
+}

@@ -5,7 +5,7 @@
 import type { AlertName } from '../protocol/registry';
 import { CertificateErrorCode as Code } from '../errors';
 import type { Certificate } from './certificate';
-import { isHostName } from './identity';
+import { commonNameFormProblem, isHostName } from './identity';
 import { Oid } from './oids';
 
 export type Role = 'leaf' | 'intermediate' | 'anchor';
@@ -324,7 +324,27 @@ export function checkLeaf(
     );
   }
   if (!purpose) return undefined;
-  return checkLeafPurpose(cert, purpose, isAnchor);
+  return checkLeafPurpose(cert, purpose, isAnchor) ?? checkServerCommonName(cert, purpose, isAnchor);
+}
+
+// Baseline Requirements, Section 7.1.4.3: a server certificate's common name, when it holds an
+// address or a domain name, is written in one canonical form. Client certificates carry user
+// and device names there, under no such rule.
+function checkServerCommonName(
+  cert: Certificate,
+  purpose: 'server' | 'client',
+  isAnchor: boolean,
+): Failure | undefined {
+  const cn = cert.commonName;
+  if (purpose !== 'server' || isAnchor || cn === undefined) return undefined;
+  const problem = commonNameFormProblem(cn);
+  if (!problem) return undefined;
+  return fail(
+    Code.INVALID_CERTIFICATE,
+    `leaf ${cert.subjectText} has a common name that ${problem}, which the Baseline ` +
+      'Requirements, Section 7.1.4.3 forbid',
+    cert,
+  );
 }
 
 // The Web PKI profile (Baseline Requirements, Section 7.1.2.7.10) requires extKeyUsage on a

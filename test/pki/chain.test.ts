@@ -231,6 +231,40 @@ test('purpose: an intermediate limited to clientAuth cannot issue a server certi
   t.regex(result.reason, /^intermediate CN=Client ICA may not issue for server authentication/);
 });
 
+test('a server leaf whose common name holds an address out of its canonical form is refused', (t) => {
+  const zeros = makeLeaf({ issuer: root, commonName: '192.168.001.001', ip: ['192.168.1.1'] });
+  const result = failure(
+    t,
+    verifyCertificateChain({
+      leaf: zeros.certPem,
+      trusted: [root.certPem],
+      name: '192.168.1.1',
+      purpose: 'server',
+    }),
+  );
+  t.is(result.code, 'ERR_TLS13_INVALID_CERTIFICATE');
+  t.is(result.alert, 'bad_certificate');
+  t.is(result.reason, 'leaf CN=192.168.001.001 has a common name that holds the IPv4 address ' +
+    '"192.168.001.001" with leading zeros or octets over 255, which the Baseline Requirements, ' +
+    'Section 7.1.4.3 forbid');
+  // The same certificate written canonically passes, and a client certificate is not held to it.
+  const canonical = makeLeaf({ issuer: root, commonName: '192.168.1.1', ip: ['192.168.1.1'] });
+  const asServer = { trusted: [root.certPem], name: '192.168.1.1', purpose: 'server' as const };
+  t.true(verifyCertificateChain({ leaf: canonical.certPem, ...asServer }).ok);
+  const client = makeLeaf({ issuer: root, commonName: '192.168.001.001', eku: ['clientAuth'] });
+  t.true(verifyCertificateChain({ leaf: client.certPem, trusted: [root.certPem], purpose: 'client' }).ok);
+});
+
+test('a server leaf whose common name is a Unicode domain name is refused; its A-label form passes', (t) => {
+  const unicode = makeLeaf({ issuer: root, commonName: 'bücher.example', dns: ['xn--bcher-kva.example'] });
+  const opts = { trusted: [root.certPem], name: 'xn--bcher-kva.example', purpose: 'server' as const };
+  const result = failure(t, verifyCertificateChain({ leaf: unicode.certPem, ...opts }));
+  t.is(result.code, 'ERR_TLS13_INVALID_CERTIFICATE');
+  t.regex(result.reason, /common name that holds the domain name "bücher\.example" in Unicode/);
+  const aLabel = makeLeaf({ issuer: root, commonName: 'xn--bcher-kva.example', dns: ['xn--bcher-kva.example'] });
+  t.true(verifyCertificateChain({ leaf: aLabel.certPem, ...opts }).ok);
+});
+
 test('a leaf key usage without digitalSignature cannot sign a handshake', (t) => {
   const encipherOnly = makeLeaf({ issuer: root, keyUsage: ['keyEncipherment'] });
   const result = failure(

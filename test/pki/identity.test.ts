@@ -1,6 +1,6 @@
 import test from 'ava';
 
-import { checkServerName, dnsNameMatches, ipToBytes } from '../../lib/pki/identity';
+import { checkServerName, commonNameFormProblem, dnsNameMatches, ipToBytes } from '../../lib/pki/identity';
 import { makeLeaf } from '../helpers/cert-factory';
 
 const leaf = makeLeaf({
@@ -74,3 +74,30 @@ test('ipToBytes handles both families and the embedded IPv4 form', (t) => {
   t.is(ipToBytes('::ffff:192.0.2.1').toString('hex'), '00000000000000000000ffffc0000201');
   t.is(ipToBytes('fe80::1:2').toString('hex'), 'fe800000000000000000000000010002');
 });
+
+// Baseline Requirements, Section 7.1.4.3: the forms a server certificate's common name may take.
+const commonNamesInForm = [
+  'www.example.com', 'xn--test--wg5h0h.com', '*.example.com', '192.168.1.1', '0.0.0.0', '10.0.255.1',
+  '2001:db8::1:0:0:1', '::1', '::ffff:192.0.2.1', 'Müller GmbH', 'tls13 Demo Root CA', 'Ünïcode-no-dot',
+];
+const commonNamesOutOfForm: Array<[string, RegExp]> = [
+  ['192.168.001.001', /^holds the IPv4 address "192\.168\.001\.001" with leading zeros/],
+  ['10.0.256.1', /octets over 255$/],
+  ['2001:db8:0:0:1:0:0:1', /^holds the IPv6 address "2001:db8:0:0:1:0:0:1" not in RFC 5952 form \(2001:db8::1:0:0:1\)$/],
+  ['2001:DB8::1', /not in RFC 5952 form \(2001:db8::1\)$/],
+  ['2001:0db8::1', /not in RFC 5952 form/],
+  ['test-測試.com', /^holds the domain name "test-測試\.com" in Unicode rather than as the A-labels/],
+  ['*.bücher.example', /in Unicode/],
+];
+
+for (const cn of commonNamesInForm) {
+  test(`commonNameFormProblem accepts ${JSON.stringify(cn)}`, (t) => {
+    t.is(commonNameFormProblem(cn), undefined);
+  });
+}
+
+for (const [cn, reason] of commonNamesOutOfForm) {
+  test(`commonNameFormProblem refuses ${JSON.stringify(cn)}`, (t) => {
+    t.regex(commonNameFormProblem(cn) ?? '(accepted)', reason);
+  });
+}
