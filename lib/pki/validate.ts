@@ -324,7 +324,9 @@ export function checkLeaf(
     );
   }
   if (!purpose) return undefined;
-  return checkLeafPurpose(cert, purpose, isAnchor) ?? checkServerCommonName(cert, purpose, isAnchor);
+  return (
+    checkLeafPurpose(cert, purpose, isAnchor) ?? checkServerCommonName(cert, purpose, isAnchor)
+  );
 }
 
 // Baseline Requirements, Section 7.1.4.3: a server certificate's common name, when it holds an
