@@ -48,6 +48,8 @@ export interface BadServers {
   selfSigned: BadServer;
   /** For localhost, issued by a root nobody trusts. */
   untrusted: BadServer;
+  /** Issued by `root` for localhost, but its common name writes 127.0.0.1 with leading zeros. */
+  zeroPaddedCommonName: BadServer;
 }
 
 let bad: BadServers | undefined;
@@ -78,6 +80,8 @@ export function badServers(): BadServers {
     selfSigned: save('self-signed', makeLeaf({ commonName: SERVER_NAME, ...serverName })),
     untrusted: save('untrusted',
       makeLeaf({ issuer: stranger, commonName: SERVER_NAME, ...serverName })),
+    zeroPaddedCommonName: save('zero-padded-cn',
+      makeLeaf({ issuer: root, commonName: '127.000.000.001', ...serverName })),
   };
   return bad;
 }

@@ -1,5 +1,5 @@
 // Servers our client must refuse, played by Node's TLS server with certificates from the
-// factory: untrusted, self-signed, wrongly named and expired. Each fails with Node's code and
+// factory: untrusted, self-signed, wrongly named, expired, and with a malformed common name. Each fails with Node's code and
 // the alert RFC 8446 names, which the server reports receiving; with rejectUnauthorized: false
 // each completes with authorized === false and the reason in authorizationError.
 
@@ -43,6 +43,12 @@ const CASES: Case[] = [
     server: () => badServers().expired, ca: () => badServers().root,
     code: 'CERT_HAS_EXPIRED', alert: 'certificate_expired',
     serverSees: 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED',
+  },
+  {
+    title: 'a server whose common name writes an IPv4 address with leading zeros',
+    server: () => badServers().zeroPaddedCommonName, ca: () => badServers().root,
+    code: 'ERR_TLS13_INVALID_CERTIFICATE', alert: 'bad_certificate',
+    serverSees: 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
   },
 ];
 
