@@ -3,9 +3,9 @@
 //   receiveClientHello            (suite, group, identity, ALPN; or sendHelloRetryRequest)
 //   sendServerHello
 //   sendEncryptedExtensions
-//   sendCertificateRequest        (when requestCert)
+//   sendCertificateRequest        (when requestCert; client-authentication.ts)
 //   sendCertificate, sendCertificateVerify, sendFinished
-//   receiveCertificate            (when requested; may be empty)
+//   receiveCertificate            (when requested; may be empty; client-authentication.ts)
 //   receiveCertificateVerify      (when the client sent a certificate)
 //   receiveFinished
 //   sendNewSessionTicket
@@ -19,11 +19,7 @@ import type { Group } from '../crypto/groups';
 import type { Scheme } from '../crypto/schemes';
 import type { Suite } from '../crypto/suites';
 import { TlsProtocolError } from '../errors';
-import {
-  decodeCertificate,
-  encodeCertificateRequest,
-  encodeEncryptedExtensions,
-} from '../messages/authentication';
+import { encodeEncryptedExtensions } from '../messages/authentication';
 import * as ext from '../messages/extensions';
 import type { HandshakeMessage } from '../messages/handshake';
 import { decodeClientHello, encodeServerHello, type ClientHello } from '../messages/hello';
@@ -36,23 +32,18 @@ import {
   ProtocolVersion,
   nameOf,
 } from '../protocol/registry';
-import {
-  parsePeerCertificates,
-  verifyPeerChain,
-  type LocalIdentity,
-  type PeerVerification,
-} from './certificate-auth';
+import type { LocalIdentity } from './certificate-auth';
+import { ClientAuthentication } from './client-authentication';
 import { clientHelloFields } from './describe';
 import { expectMessage } from './expect';
 import { sendCertificate, sendCertificateVerify, sendFinished } from './own-proof';
-import { receiveCertificateVerify, receiveFinished } from './peer-proof';
+import { receiveFinished } from './peer-proof';
 import { checkExtensions, checkPreSharedKeyLast } from './extension-rules';
 import { chooseAlpn, chooseGroup, chooseIdentity, chooseSuite } from './negotiation';
 import type { HandshakeDriver, HandshakeIo } from './session';
 import { Transcript } from './transcript';
 
-/** The longest client chain we parse. */
-export const MAX_CLIENT_CHAIN_LENGTH = 10;
+export { MAX_CLIENT_CHAIN_LENGTH } from './client-authentication';
 
 export interface ServerHandshakeConfig {
   identities: LocalIdentity[];
@@ -100,13 +91,7 @@ export class ServerHandshake implements HandshakeDriver {
   #master: MasterSecret | undefined;
   #application: { client: Buffer; server: Buffer; exporter: Buffer } | undefined;
   #clientRandom: Buffer | undefined;
-  #peerChain: Certificate[] = [];
-  #verification: PeerVerification = {
-    authorized: false,
-    authorizationError: undefined,
-    verifiedChain: undefined,
-  };
-  #peerScheme: Scheme | undefined;
+  readonly #client: ClientAuthentication;
 
   /** Called with the client random as soon as it is known, for key log lines. */
   onClientRandom: ((random: Buffer) => void) | undefined;
@@ -115,6 +100,7 @@ export class ServerHandshake implements HandshakeDriver {
     this.#io = io;
     this.#config = config;
     this.#transcript = new Transcript(io.provider);
+    this.#client = new ClientAuthentication(io, config);
   }
 
   start(): void {
@@ -129,10 +115,15 @@ export class ServerHandshake implements HandshakeDriver {
         return this.#receiveClientHello(message);
       case 'Certificate':
         expectMessage(message, HandshakeType.certificate);
-        return this.#receiveCertificate(message);
+        this.#expect = this.#client.receiveCertificate(message, this.#transcript)
+          ? 'CertificateVerify'
+          : 'Finished';
+        return;
       case 'CertificateVerify':
         expectMessage(message, HandshakeType.certificate_verify);
-        return this.#receiveCertificateVerify(message);
+        this.#client.receiveCertificateVerify(message, this.#transcript);
+        this.#expect = 'Finished';
+        return;
       case 'Finished':
         expectMessage(message, HandshakeType.finished);
         return this.#receiveFinished(message);
@@ -203,7 +194,7 @@ export class ServerHandshake implements HandshakeDriver {
     this.#transcript.add(message.raw);
     this.#sendServerHello(hello);
     this.#sendEncryptedExtensions(extensions);
-    if (this.#config.requestCert) this.#sendCertificateRequest();
+    if (this.#config.requestCert) this.#client.sendRequest(this.#transcript);
     this.#sendCertificate();
     const signed = this.#sendCertificateVerify();
     if (signed instanceof Promise) return signed.then(() => this.#sendFinished());
@@ -370,35 +361,6 @@ export class ServerHandshake implements HandshakeDriver {
     this.#io.sendHandshake(raw);
   }
 
-  #sendCertificateRequest(): void {
-    const extensions: ext.Extension[] = [
-      {
-        type: E.signature_algorithms,
-        data: ext.signatureSchemeList.encode(this.#config.schemes.map((s) => s.code)),
-      },
-    ];
-    const authorities = this.#config.certificateAuthorities;
-    if (authorities.length > 0) {
-      extensions.push({
-        type: E.certificate_authorities,
-        data: ext.certificateAuthorities.encode(authorities),
-      });
-    }
-    const raw = encodeCertificateRequest({
-      certificateRequestContext: Buffer.alloc(0),
-      extensions,
-    });
-    this.#io.tracer.message('sent', 'CertificateRequest', () => ({
-      signature_algorithms: this.#config.schemes.map((s) => s.name),
-      certificate_authorities: authorities.length
-        ? (this.#config.trusted?.map((c) => c.subjectText) ?? `${authorities.length} names`)
-        : '(none: no ca configured)',
-      required: this.#config.rejectUnauthorized ? 'yes' : 'no (rejectUnauthorized is false)',
-    }));
-    this.#transcript.add(raw);
-    this.#io.sendHandshake(raw);
-  }
-
   #sendCertificate(): void {
     const { identity } = this.#negotiated as Negotiated;
     sendCertificate(this.#io, this.#transcript, Buffer.alloc(0), identity.chain);
@@ -424,67 +386,6 @@ export class ServerHandshake implements HandshakeDriver {
       'server_application_traffic_secret_0',
     );
     this.#expect = this.#config.requestCert ? 'Certificate' : 'Finished';
-  }
-
-  #receiveCertificate(message: HandshakeMessage): void {
-    const certificate = decodeCertificate(message.body);
-    if (certificate.certificateRequestContext.length !== 0) {
-      throw new TlsProtocolError(
-        'illegal_parameter',
-        'peer Certificate does not echo our certificate_request_context',
-      );
-    }
-    this.#peerChain = parsePeerCertificates(certificate, MAX_CLIENT_CHAIN_LENGTH);
-    this.#io.tracer.message('received', 'Certificate', () => ({
-      certificates: this.#peerChain.length
-        ? this.#peerChain.map((c) => `${c.subjectText} (issued by ${c.issuerText})`)
-        : '(empty)',
-    }));
-    this.#transcript.add(message.raw);
-
-    if (this.#peerChain.length === 0) return this.#noClientCertificate();
-    this.#verification = verifyPeerChain(this.#io.tracer, {
-      chain: this.#peerChain,
-      trusted: this.#config.trusted,
-      name: undefined,
-      purpose: 'client',
-      reject: this.#config.rejectUnauthorized,
-      time: this.#config.time,
-    });
-    this.#expect = 'CertificateVerify';
-  }
-
-  // RFC 8446, Section 4.4.2.4: without a certificate the server may go on or end with
-  // certificate_required; rejectUnauthorized decides which.
-  #noClientCertificate(): void {
-    if (this.#config.rejectUnauthorized) {
-      throw new TlsProtocolError(
-        'certificate_required',
-        'peer sent no certificate, and one is required (requestCert with rejectUnauthorized)',
-      );
-    }
-    this.#io.tracer.decision(
-      'client certificate',
-      'none',
-      'the client sent none; going on because rejectUnauthorized is false',
-    );
-    this.#verification = {
-      authorized: false,
-      authorizationError: 'UNABLE_TO_GET_ISSUER_CERT',
-      verifiedChain: undefined,
-    };
-    this.#expect = 'Finished';
-  }
-
-  #receiveCertificateVerify(message: HandshakeMessage): void {
-    this.#peerScheme = receiveCertificateVerify(this.#io, message.body, {
-      leaf: this.#peerChain[0],
-      offered: this.#config.schemes,
-      peerIsServer: false,
-      transcriptHash: this.#transcript.hash(),
-    });
-    this.#transcript.add(message.raw);
-    this.#expect = 'Finished';
   }
 
   #receiveFinished(message: HandshakeMessage): void {
@@ -514,12 +415,12 @@ export class ServerHandshake implements HandshakeDriver {
       resumptionMasterSecret: resumption,
       alpnProtocol: n.alpn,
       servername: n.servername,
-      peerChain: this.#peerChain,
-      verifiedChain: this.#verification.verifiedChain,
-      authorized: this.#verification.authorized,
-      authorizationError: this.#verification.authorizationError,
+      peerChain: this.#client.chain,
+      verifiedChain: this.#client.verification.verifiedChain,
+      authorized: this.#client.verification.authorized,
+      authorizationError: this.#client.verification.authorizationError,
       signatureScheme: n.scheme.name,
-      peerSignatureScheme: this.#peerScheme?.name,
+      peerSignatureScheme: this.#client.scheme?.name,
       sentCertificate: true,
     });
     this.#sendNewSessionTickets();
