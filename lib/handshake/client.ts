@@ -18,22 +18,16 @@ import { groupByCode, type Group } from '../crypto/groups';
 import type { Scheme } from '../crypto/schemes';
 import type { Suite } from '../crypto/suites';
 import { TlsProtocolError } from '../errors';
-import {
-  decodeCertificate,
-  decodeCertificateRequest,
-  decodeEncryptedExtensions,
-} from '../messages/authentication';
+import { decodeCertificate, decodeEncryptedExtensions } from '../messages/authentication';
 import * as ext from '../messages/extensions';
 import type { HandshakeMessage } from '../messages/handshake';
 import { decodeServerHello, type ServerHello } from '../messages/hello';
 import type { Certificate } from '../pki/certificate';
-import { derNameToText } from '../pki/name';
 import {
   ExtensionType as E,
   HandshakeType,
   HELLO_RETRY_REQUEST_RANDOM,
   NamedGroup,
-  codePointName,
   nameOf,
 } from '../protocol/registry';
 import {
@@ -44,6 +38,7 @@ import {
   type LocalIdentity,
   type PeerVerification,
 } from './certificate-auth';
+import { readCertificateRequest } from './certificate-request';
 import { buildClientHello, checkServerHelloCommon } from './client-hello';
 import { expectMessage } from './expect';
 import { sendCertificate, sendCertificateVerify, sendFinished } from './own-proof';
@@ -51,9 +46,6 @@ import { receiveCertificateVerify, receiveFinished } from './peer-proof';
 import { checkExtensions } from './extension-rules';
 import type { EstablishedSession, HandshakeDriver, HandshakeIo } from './session';
 import { Transcript } from './transcript';
-
-/** certificate_authorities with a zero-length list, as OpenSSL sends it with -no_ca_names. */
-const EMPTY_AUTHORITIES = Buffer.alloc(2);
 
 /** The longest server chain we parse; longer ones end with bad_certificate. */
 export const MAX_PEER_CHAIN_LENGTH = 10;
@@ -340,37 +332,7 @@ export class ClientHandshake implements HandshakeDriver {
   }
 
   #receiveCertificateRequest(message: HandshakeMessage): void {
-    const request = decodeCertificateRequest(message.body);
-    const extensions = checkExtensions(request.extensions, 'CR');
-
-    // RFC 8446, Section 4.3.2: in the handshake the context is empty.
-    if (request.certificateRequestContext.length !== 0) {
-      throw new TlsProtocolError(
-        'illegal_parameter',
-        'peer CertificateRequest has a non-empty context',
-      );
-    }
-
-    const sigExt = extensions.get(E.signature_algorithms);
-    if (!sigExt) {
-      throw new TlsProtocolError(
-        'missing_extension',
-        'peer CertificateRequest has no signature_algorithms',
-      );
-    }
-    const schemes = ext.signatureSchemeList.decode(sigExt.data);
-    // OpenSSL 3.0 told not to name its CAs (s_server -no_ca_names) still sends this extension,
-    // with an empty list below the RFC's minimum of 3 bytes. OpenSSL's own client reads that as
-    // naming no CA; so do we, rather than fail the handshake with decode_error.
-    const caExt = extensions.get(E.certificate_authorities);
-    const emptyList = caExt !== undefined && caExt.data.equals(EMPTY_AUTHORITIES);
-    const authorities = caExt && !emptyList ? ext.certificateAuthorities.decode(caExt.data) : [];
-
-    this.#io.tracer.message('received', 'CertificateRequest', () => ({
-      signature_algorithms: schemes.map(codePointName.signatureScheme),
-      certificate_authorities: caExt ? authorities.map(derNameToText) : '(none)',
-    }));
-    this.#requested = { context: request.certificateRequestContext, schemes, authorities };
+    this.#requested = readCertificateRequest(message.body, this.#io.tracer);
     this.#transcript.add(message.raw);
     this.#expect = 'Certificate';
   }
