@@ -77,16 +77,20 @@ test('ipToBytes handles both families and the embedded IPv4 form', (t) => {
 
 // Baseline Requirements, Section 7.1.4.3: the forms a server certificate's common name may take.
 const commonNamesInForm = [
-  'www.example.com', 'xn--test--wg5h0h.com', '*.example.com', '192.168.1.1', '0.0.0.0', '10.0.255.1',
-  '2001:db8::1:0:0:1', '::1', '::ffff:192.0.2.1', 'Müller GmbH', 'tls13 Demo Root CA', 'Ünïcode-no-dot',
+  'www.example.com', 'xn--test--wg5h0h.com', '*.example.com',
+  '192.168.1.1', '0.0.0.0', '10.0.255.1', '2001:db8::1:0:0:1', '::1', '::ffff:192.0.2.1',
+  'Müller GmbH', 'tls13 Demo Root CA', 'Ünïcode-no-dot',
 ];
 const commonNamesOutOfForm: Array<[string, RegExp]> = [
   ['192.168.001.001', /^holds the IPv4 address "192\.168\.001\.001" with leading zeros/],
   ['10.0.256.1', /octets over 255$/],
-  ['2001:db8:0:0:1:0:0:1', /^holds the IPv6 address "2001:db8:0:0:1:0:0:1" not in RFC 5952 form \(2001:db8::1:0:0:1\)$/],
+  [
+    '2001:db8:0:0:1:0:0:1',
+    /^holds the IPv6 address "2001:db8:0:0:1:0:0:1" not in RFC 5952 form \(2001:db8::1:0:0:1\)$/,
+  ],
   ['2001:DB8::1', /not in RFC 5952 form \(2001:db8::1\)$/],
   ['2001:0db8::1', /not in RFC 5952 form/],
-  ['test-測試.com', /^holds the domain name "test-測試\.com" in Unicode rather than as the A-labels/],
+  ['test-測試.com', /^holds the domain name "test-測試\.com" in Unicode rather than as the A-label/],
   ['*.bücher.example', /in Unicode/],
 ];
 
