@@ -197,7 +197,7 @@ export class Certificate {
 
   /** The most specific common name of the subject, for messages. */
   get commonName(): string | undefined {
-    return lastAttribute(this.subjectName, '2.5.4.3');
+    return lastAttribute(this.subjectName, Oid.commonName);
   }
 
   /** Subject and issuer are the same name (RFC 5280, Section 3.3: "self-issued"). */

@@ -99,13 +99,14 @@ export function formatIp(bytes: Buffer): string {
   return compressIpv6(groups);
 }
 
-// RFC 5952, Section 4.2: the longest run of two or more zero groups becomes "::".
-function compressIpv6(groups: number[]): string {
+// RFC 5952, Section 4.2: the longest run of two or more zero groups becomes "::"; the first
+// such run where two are as long. `groups` is all eight, or the six before an IPv4 tail.
+export function compressIpv6(groups: number[]): string {
   let bestStart = -1;
   let bestLength = 1;
-  for (let i = 0; i < 8;) {
+  for (let i = 0; i < groups.length;) {
     let j = i;
-    while (j < 8 && groups[j] === 0) j++;
+    while (j < groups.length && groups[j] === 0) j++;
     if (j - i > bestLength) [bestStart, bestLength] = [i, j - i];
     i = j === i ? i + 1 : j;
   }

@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 
 import type { Certificate } from './certificate';
-import { formatIp } from './general-name';
+import { compressIpv6, formatIp } from './general-name';
 
 export type NameCheck = { ok: true } | { ok: false; reason: string };
 
@@ -86,7 +86,9 @@ export function dnsNameMatches(entry: string, host: string): boolean {
 }
 
 /** The 4 or 16 bytes of a textual IPv4 or IPv6 address (which isIP has accepted). */
-export function ipToBytes(text: string): Buffer {
+export function ipToBytes(address: string): Buffer {
+  // A zone (fe80::1%eth0) scopes the address to this host; certificates never carry one.
+  const [text] = address.split('%', 1);
   if (isIP(text) === 4) return Buffer.from(text.split('.').map(Number));
   const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
   const group = (g: string): number[] => (g.includes('.') ? ipv4Groups(g) : [parseInt(g, 16)]);
@@ -106,30 +108,48 @@ function ipv4Groups(dotted: string): number[] {
 }
 
 /**
- * Why the subject common name of a server certificate is written in a form the Baseline
- * Requirements, Section 7.1.4.3 forbid, or undefined when it is not. When the name holds an
- * address or a domain name it must be an IPv4 address in dotted decimal without leading zeros
- * (RFC 3986, Section 3.2.2), an IPv6 address in RFC 5952 form, or a domain name in A-labels,
- * copied from its dNSName. Identity never comes from this name; a certificate that writes it
- * otherwise was issued outside the profile. Whether the name appears among the SANs is not
- * checked here (see the README's differences from x509-limbo).
+ * Why a common name of a server certificate is written in a form the Baseline Requirements,
+ * Section 7.1.4.3 forbid, or undefined when it is not. A common name that holds an address or
+ * a domain name must hold it in its one text form, as a copy of the subjectAltName entry: an
+ * IPv4 address in dotted decimal without leading zeros (RFC 3986, Section 3.2.2), an IPv6
+ * address as RFC 5952 writes it, a domain name in A-labels. Identity never comes from the
+ * common name; one written otherwise shows a certificate issued outside the profile. Whether
+ * the name is among the SANs is not checked here (see the README's differences from
+ * x509-limbo).
  */
 export function commonNameFormProblem(cn: string): string | undefined {
-  if (/^[0-9]+(\.[0-9]+){3}$/.test(cn)) {
-    const octets = cn.split('.');
-    if (octets.every((o) => /^(0|[1-9][0-9]{0,2})$/.test(o) && Number(o) <= 255)) return undefined;
-    return `holds the IPv4 address "${cn}" with leading zeros or octets over 255`;
+  const shown = JSON.stringify(cn.length > 80 ? `${cn.slice(0, 80)}...` : cn);
+  const address = readAddress(cn);
+  if (address) {
+    if (cn === address.text) return undefined;
+    const rfc = address.bytes.length === 4 ? 'RFC 3986, Section 3.2.2' : 'RFC 5952';
+    return `holds the address ${shown}, which ${rfc} writes ${address.text}`;
   }
-  if (isIP(cn) === 6 && !cn.includes('.')) {
-    const canonical = formatIp(ipToBytes(cn));
-    if (cn === canonical) return undefined;
-    return `holds the IPv6 address "${cn}" not in RFC 5952 form (${canonical})`;
+  if (!/[^\x00-\x7f]/.test(cn) || /\s/.test(cn)) return undefined;
+  const wildcard = cn.startsWith('*.');
+  const ascii = normalizeDnsName(wildcard ? cn.slice(2) : cn);
+  if (ascii === undefined || !ascii.includes('.')) return undefined;
+  const aLabels = wildcard ? `*.${ascii}` : ascii;
+  return `holds the domain name ${shown} in Unicode, not in the A-labels ${aLabels}`;
+}
+
+/** The address a common name spells, with its canonical text; loose on purpose, to catch forms
+ * that are not canonical (leading zeros, upper case, a zone, digits outside ASCII). */
+function readAddress(cn: string): { bytes: Buffer; text: string } | undefined {
+  const ascii = /[^\x00-\x7f]/.test(cn) ? domainToASCII(cn) : cn;
+  if (/^[0-9]{1,3}(\.[0-9]{1,3}){3}$/.test(ascii)) {
+    const octets = ascii.split('.').map(Number);
+    if (octets.some((o) => o > 255)) return undefined;
+    return { bytes: Buffer.from(octets), text: octets.join('.') };
   }
-  if (/[^\x00-\x7f]/.test(cn) && !/\s/.test(cn) && cn.includes('.')) {
-    const ascii = domainToASCII(cn.startsWith('*.') ? cn.slice(2) : cn);
-    if (ascii && isHostName(ascii.toLowerCase())) {
-      return `holds the domain name "${cn}" in Unicode rather than as the A-labels of its dNSName`;
-    }
-  }
-  return undefined;
+  const [literal] = cn.split('%', 1);
+  if (isIP(literal) !== 6) return undefined;
+  const bytes = ipToBytes(literal);
+  if (!literal.includes('.')) return { bytes, text: formatIp(bytes) };
+  // RFC 5952, Section 5: an address written with an IPv4 tail keeps it in the canonical text.
+  const groups: number[] = [];
+  for (let i = 0; i < 12; i += 2) groups.push(bytes.readUInt16BE(i));
+  const head = compressIpv6(groups);
+  const tail = [...bytes.subarray(12)].join('.');
+  return { bytes, text: head.endsWith('::') ? `${head}${tail}` : `${head}:${tail}` };
 }

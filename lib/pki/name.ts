@@ -109,6 +109,13 @@ function escapeValue(value: string): string {
   return out.replace(/[\x00-\x1f]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
+/** The text of every attribute of type `oid` that holds a string, in DER order. */
+export function stringAttributes(name: DistinguishedName, oid: string): string[] {
+  return name.rdns
+    .flatMap((rdn) => rdn.filter((a) => a.oid === oid && a.isString))
+    .map((a) => a.value);
+}
+
 /** The value of the most specific attribute of type `oid` (e.g. the CN), if any. */
 export function lastAttribute(name: DistinguishedName, oid: string): string | undefined {
   for (let i = name.rdns.length - 1; i >= 0; i--) {

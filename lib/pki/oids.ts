@@ -87,6 +87,9 @@ export const Oid = {
   pbeWithShaAnd3KeyTripleDesCbc: '1.2.840.113549.1.12.1.3',
   pbeWithShaAnd40BitRc2Cbc: '1.2.840.113549.1.12.1.6',
   pbeWithShaAnd128BitRc2Cbc: '1.2.840.113549.1.12.1.5',
+
+  // Subject attributes (X.520).
+  commonName: '2.5.4.3',
 } as const;
 
 /** Short names of subject attribute types, as RFC 4514, Section 3 and OpenSSL print them. */

@@ -6,6 +6,7 @@ import type { AlertName } from '../protocol/registry';
 import { CertificateErrorCode as Code } from '../errors';
 import type { Certificate } from './certificate';
 import { commonNameFormProblem, isHostName } from './identity';
+import { stringAttributes } from './name';
 import { Oid } from './oids';
 
 export type Role = 'leaf' | 'intermediate' | 'anchor';
@@ -337,16 +338,18 @@ function checkServerCommonName(
   purpose: 'server' | 'client',
   isAnchor: boolean,
 ): Failure | undefined {
-  const cn = cert.commonName;
-  if (purpose !== 'server' || isAnchor || cn === undefined) return undefined;
-  const problem = commonNameFormProblem(cn);
-  if (!problem) return undefined;
-  return fail(
-    Code.INVALID_CERTIFICATE,
-    `leaf ${cert.subjectText} has a common name that ${problem}, which the Baseline ` +
-      'Requirements, Section 7.1.4.3 forbid',
-    cert,
-  );
+  if (purpose !== 'server' || isAnchor) return undefined;
+  for (const cn of stringAttributes(cert.subjectName, Oid.commonName)) {
+    const problem = commonNameFormProblem(cn);
+    if (!problem) continue;
+    return fail(
+      Code.INVALID_CERTIFICATE,
+      `leaf ${cert.subjectText} breaks the Baseline Requirements, Section 7.1.4.3: its ` +
+        `common name ${problem}`,
+      cert,
+    );
+  }
+  return undefined;
 }
 
 // The Web PKI profile (Baseline Requirements, Section 7.1.2.7.10) requires extKeyUsage on a

@@ -1,6 +1,11 @@
 import test from 'ava';
 
-import { checkServerName, commonNameFormProblem, dnsNameMatches, ipToBytes } from '../../lib/pki/identity';
+import {
+  checkServerName,
+  commonNameFormProblem,
+  dnsNameMatches,
+  ipToBytes,
+} from '../../lib/pki/identity';
 import { makeLeaf } from '../helpers/cert-factory';
 
 const leaf = makeLeaf({
@@ -75,33 +80,59 @@ test('ipToBytes handles both families and the embedded IPv4 form', (t) => {
   t.is(ipToBytes('fe80::1:2').toString('hex'), 'fe800000000000000000000000010002');
 });
 
-// Baseline Requirements, Section 7.1.4.3: the forms a server certificate's common name may take.
-const commonNamesInForm = [
-  'www.example.com', 'xn--test--wg5h0h.com', '*.example.com',
-  '192.168.1.1', '0.0.0.0', '10.0.255.1', '2001:db8::1:0:0:1', '::1', '::ffff:192.0.2.1',
-  'Müller GmbH', 'tls13 Demo Root CA', 'Ünïcode-no-dot',
-];
-const commonNamesOutOfForm: Array<[string, RegExp]> = [
-  ['192.168.001.001', /^holds the IPv4 address "192\.168\.001\.001" with leading zeros/],
-  ['10.0.256.1', /octets over 255$/],
-  [
-    '2001:db8:0:0:1:0:0:1',
-    /^holds the IPv6 address "2001:db8:0:0:1:0:0:1" not in RFC 5952 form \(2001:db8::1:0:0:1\)$/,
-  ],
-  ['2001:DB8::1', /not in RFC 5952 form \(2001:db8::1\)$/],
-  ['2001:0db8::1', /not in RFC 5952 form/],
-  ['test-測試.com', /^holds the domain name "test-測試\.com" in Unicode rather than as the A-label/],
-  ['*.bücher.example', /in Unicode/],
+// Baseline Requirements, Section 7.1.4.3: a server certificate's common name that holds an
+// address or a domain name holds it in its one text form. Each case: the name and its problem.
+const commonNameCases: Array<[string, RegExp | undefined]> = [
+  ['192.168.1.1', undefined],
+  ['0.0.0.0', undefined],
+  ['2001:db8::1:0:0:1', undefined],
+  ['::1', undefined],
+  ['::ffff:192.0.2.1', undefined],
+  ['::192.0.2.1', undefined],
+  ['www.example.com', undefined],
+  ['xn--test--wg5h0h.com', undefined],
+  ['*.xn--bcher-kva.example', undefined],
+  // Neither an address nor a domain name.
+  ['10.0.256.1', undefined],
+  ['1.2.3', undefined],
+  ['Müller GmbH', undefined],
+  ['münchen', undefined],
+  ['tls13 Demo Root CA', undefined],
+  // Out of form.
+  ['192.168.001.001', /^holds the address "192\.168\.001\.001", which RFC 3986, Section 3\.2\.2 writes 192\.168\.1\.1$/],
+  ['１９２.168.1.1', /^holds the address "１９２\.168\.1\.1", which RFC 3986, Section 3\.2\.2 writes 192\.168\.1\.1$/],
+  ['2001:db8:0:0:1:0:0:1', /^holds the address "2001:db8:0:0:1:0:0:1", which RFC 5952 writes 2001:db8::1:0:0:1$/],
+  ['2001:DB8::1', /, which RFC 5952 writes 2001:db8::1$/],
+  ['2001:0db8::1', /, which RFC 5952 writes 2001:db8::1$/],
+  ['::FFFF:192.0.2.1', /, which RFC 5952 writes ::ffff:192\.0\.2\.1$/],
+  ['0:0:0:0:0:ffff:192.0.2.1', /, which RFC 5952 writes ::ffff:192\.0\.2\.1$/],
+  ['1:0:0:0:0:0:192.0.2.1', /, which RFC 5952 writes 1::192\.0\.2\.1$/],
+  ['fe80::1%eth0', /^holds the address "fe80::1%eth0", which RFC 5952 writes fe80::1$/],
+  ['fe80::1%a:b:c', /, which RFC 5952 writes fe80::1$/],
+  ['test-測試.com', /^holds the domain name "test-測試\.com" in Unicode, not in the A-labels xn--test--gs1lv54n\.com$/],
+  ['test-測試.com.', /in the A-labels xn--test--gs1lv54n\.com$/],
+  ['test-測試。com', /in the A-labels xn--test--gs1lv54n\.com$/],
+  ['*.bücher.example', /in the A-labels \*\.xn--bcher-kva\.example$/],
 ];
 
-for (const cn of commonNamesInForm) {
-  test(`commonNameFormProblem accepts ${JSON.stringify(cn)}`, (t) => {
-    t.is(commonNameFormProblem(cn), undefined);
+for (const [cn, problem] of commonNameCases) {
+  test(`commonNameFormProblem: ${JSON.stringify(cn)} ${problem ? 'is out of form' : 'passes'}`, (t) => {
+    const found = commonNameFormProblem(cn);
+    if (problem) t.regex(found ?? '(accepted)', problem);
+    else t.is(found, undefined);
   });
 }
 
-for (const [cn, reason] of commonNamesOutOfForm) {
-  test(`commonNameFormProblem refuses ${JSON.stringify(cn)}`, (t) => {
-    t.regex(commonNameFormProblem(cn) ?? '(accepted)', reason);
-  });
-}
+test('commonNameFormProblem: a long common name is cut short in the reason', (t) => {
+  const octet = `${'0'.repeat(5000)}1`;
+  t.is(commonNameFormProblem([octet, octet, octet, octet].join('.')), undefined);
+  const unicode = `${'ü'.repeat(50)}.${'ü'.repeat(50)}.example`;
+  t.regex(commonNameFormProblem(unicode) ?? '', /^holds the domain name "ü{50}\.ü{29}\.\.\." in Unicode/);
+});
+
+test('ipToBytes ignores a zone, which no certificate carries', (t) => {
+  t.is(ipToBytes('fe80::1%eth0').toString('hex'), 'fe800000000000000000000000000001');
+  t.is(ipToBytes('1:2:3:4:5:6::7%a:b:c:d').toString('hex'), '00010002000300040005000600000007');
+  const leaf = makeLeaf({ ip: ['fe80::1'] }).certificate;
+  t.deepEqual(checkServerName(leaf, 'fe80::1%eth0'), { ok: true });
+});
