@@ -216,8 +216,12 @@ function describePbes2(params: Buffer | undefined, format: string): void {
   checkKdfCost(pbes2.keyDerivationFunc.parameters, kdf === Oid.scrypt, format);
 }
 
-/** The most scrypt may ask for: N up to 2^20 with r and p of 8 and 16 is about 1 GiB. */
-const MAX_SCRYPT = { cost: 2 ** 20, blockSize: 8, parallelization: 16 };
+/**
+ * The most memory scrypt may ask for: node:crypto decrypts the key through OpenSSL, which
+ * refuses more than 32 MiB (128 * r * (N + 2) for its table, plus 128 * r * p), so a key over it
+ * could never load. N = 2^14 with r = 8, OpenSSL's own choice, needs 16 MiB.
+ */
+export const MAX_SCRYPT_MEMORY = 32 * 1024 * 1024;
 
 // A key file chooses how long its key derivation runs; refuse one that would run for minutes.
 function checkKdfCost(params: Buffer | undefined, scrypt: boolean, format: string): void {
@@ -242,13 +246,12 @@ function checkKdfCost(params: Buffer | undefined, scrypt: boolean, format: strin
   const cost = number(1, 'scrypt cost');
   const blockSize = number(2, 'scrypt block size');
   const parallelization = number(3, 'scrypt parallelization');
-  if (
-    cost > MAX_SCRYPT.cost ||
-    blockSize > MAX_SCRYPT.blockSize ||
-    parallelization > MAX_SCRYPT.parallelization
-  ) {
+  const memory = 128 * blockSize * (cost + 2) + 128 * blockSize * parallelization;
+  if (memory > MAX_SCRYPT_MEMORY) {
     throw unsupported(
-      `${format} key asks for scrypt N=${cost} r=${blockSize} p=${parallelization}, over the limits`,
+      `${format} key asks for scrypt N=${cost} r=${blockSize} p=${parallelization}, which needs ` +
+        `${Math.ceil(memory / 2 ** 20)} MiB, over the ${MAX_SCRYPT_MEMORY / 2 ** 20} MiB ` +
+        'OpenSSL allows for decrypting a key',
     );
   }
 }

@@ -89,3 +89,22 @@ test('loadPrivateKey: the same key with its 2048 iterations loads (the patch is 
     t.true(finished);
     t.is(output, 'loaded');
   });
+
+test('loadPrivateKey: scrypt over MAX_SCRYPT_MEMORY is refused by name; N = 16384 loads', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tls13-scrypt-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'scrypt.pem');
+  // OpenSSL writes N = 16384, r = 8, p = 1, and will not write a key it could not read back.
+  execFileSync('openssl', ['pkcs8', '-topk8', '-in', demoPath('server-key.pem'), '-scrypt',
+    '-passout', 'pass:x', '-out', file], { stdio: 'ignore' });
+  const der = Buffer.from(
+    readFileSync(file, 'utf8').replace(/-----[^-]+-----|\s/g, ''),
+    'base64',
+  );
+  t.is((await load(() => loadPrivateKey(der, 'x'))).output, 'loaded');
+  const doubled = replaceInteger(parseDer(der), Buffer.of(0x40, 0x00), Buffer.of(0x00, 0x80, 0x00));
+  t.false(doubled.equals(der), 'the key had N = 16384 to patch');
+  const { output } = await load(() => loadPrivateKey(doubled, 'x'));
+  t.is(output, 'TlsConfigError ERR_TLS13_UNSUPPORTED_KEY: encrypted PKCS#8 key asks for scrypt ' +
+    'N=32768 r=8 p=1, which needs 33 MiB, over the 32 MiB OpenSSL allows for decrypting a key');
+});
