@@ -11,6 +11,7 @@ import {
   resolveAlpn,
   resolveGroups,
   resolveIdentities,
+  resolveKeylog,
   resolveSchemes,
   resolveSuites,
   resolveTrusted,
@@ -30,7 +31,7 @@ export interface ConnectOptions extends CommonOptions {
   allowHalfOpen?: boolean;
   /** Print every message, decision and check to stderr. */
   trace?: boolean;
-  /** Append NSS key log lines to this file (mode 0600). */
+  /** Append NSS key log lines to this file (mode 0600); it must open at once. */
   keylog?: string;
   /** Send a legacy session id and the dummy ChangeCipherSpec; on by default. */
   middleboxCompatibility?: boolean;
@@ -50,6 +51,7 @@ export function connect(
 export function connect(...args: unknown[]): TlsSocket {
   const { options, callback } = normalizeArgs(args);
   const config = clientConfig(options);
+  const keylog = resolveKeylog(options.keylog);
   const host = options.host ?? 'localhost';
   // The TCP socket must stay open for writing after the peer's FIN when the TLS socket does.
   const transport =
@@ -64,7 +66,7 @@ export function connect(...args: unknown[]): TlsSocket {
     transport,
     allowHalfOpen: options.allowHalfOpen,
     trace: options.trace,
-    keylog: options.keylog,
+    keylog,
     timeout: options.timeout,
     provider: options.provider,
   });

@@ -11,6 +11,7 @@ import { loadCertificates, type Certificate } from './pki/certificate';
 import { loadIdentity } from './pki/keys';
 import { loadPfx } from './pki/pkcs12';
 import type { LocalIdentity, Signer } from './handshake/certificate-auth';
+import { KeylogFile } from './trace/keylog';
 
 export type Pem = string | Buffer;
 
@@ -132,6 +133,20 @@ export function resolveAlpn(alpn: CommonOptions['ALPNProtocols']): string[] {
 export function resolveTrusted(ca: CommonOptions['ca']): Certificate[] | undefined {
   if (ca === undefined) return undefined;
   return naming('ca', () => loadCertificates(Array.isArray(ca) ? ca : [ca]));
+}
+
+/** The `keylog` file, opened now so that a path that cannot be written fails at once. */
+export function resolveKeylog(keylog: unknown): KeylogFile | undefined {
+  // An empty name means none, as an empty SSLKEYLOGFILE does for curl.
+  if (keylog === undefined || keylog === '') return undefined;
+  if (typeof keylog !== 'string') {
+    const given = typeof keylog === 'object' ? 'an object' : String(keylog);
+    throw new TlsConfigError(
+      'ERR_TLS13_INVALID_KEYLOG',
+      `keylog must be a file name, not ${given}`,
+    );
+  }
+  return new KeylogFile(keylog);
 }
 
 /** Runs a loader and names the option at fault in any error it throws. */

@@ -13,6 +13,7 @@ import {
   resolveAlpn,
   resolveGroups,
   resolveIdentities,
+  resolveKeylog,
   resolveSchemes,
   resolveSuites,
   resolveTrusted,
@@ -20,6 +21,7 @@ import {
 } from './options';
 import type { Certificate } from './pki/certificate';
 import { TlsSocket } from './socket';
+import type { KeylogFile } from './trace/keylog';
 import type { TraceRecord } from './trace/trace';
 
 /** Keys and certificates for one or more identities, as our own context (not Node's). */
@@ -50,6 +52,7 @@ export interface ServerOptions extends CommonOptions {
   ticketCount?: number;
   allowHalfOpen?: boolean;
   trace?: boolean;
+  /** Append NSS key log lines to this file (mode 0600); it must open at once. */
   keylog?: string;
   provider?: CryptoProvider;
   time?: Date;
@@ -59,6 +62,7 @@ const DEFAULT_HANDSHAKE_TIMEOUT = 120_000;
 
 export class Server extends EventEmitter {
   readonly #options: ServerOptions;
+  readonly #keylog: KeylogFile | undefined;
   readonly #config: Omit<ServerHandshakeConfig, 'selectIdentities'>;
   readonly #contexts: Array<{ pattern: RegExp; context: SecureContext }> = [];
   readonly #net: net.Server;
@@ -88,6 +92,7 @@ export class Server extends EventEmitter {
       ticketCount: options.ticketCount ?? 2,
       time: options.time,
     };
+    this.#keylog = resolveKeylog(options.keylog);
     if (listener) this.on('secureConnection', listener);
     this.#net = net.createServer({ allowHalfOpen: options.allowHalfOpen }, (s) =>
       this.emit('connection', s),
@@ -149,7 +154,7 @@ export class Server extends EventEmitter {
       transport,
       allowHalfOpen: this.#options.allowHalfOpen,
       trace: this.#options.trace,
-      keylog: this.#options.keylog,
+      keylog: this.#keylog,
       provider: this.#options.provider,
     });
     const driver = new ServerHandshake(socket.handshakeIo, {

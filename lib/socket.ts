@@ -2,7 +2,6 @@
 // and the engine, held writes until the handshake ends, backpressure, events, and the getters
 // and socket methods that node:tls users and Node's HTTP stack call.
 
-import { appendFileSync } from 'node:fs';
 import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import { defaultProvider } from './crypto/node-provider';
@@ -12,6 +11,7 @@ import { TlsAlertError, TlsError } from './errors';
 import type { EstablishedSession, HandshakeDriver, HandshakeIo } from './handshake/session';
 import type { NewSessionTicket } from './messages/post-handshake';
 import type { Certificate } from './pki/certificate';
+import type { KeylogFile } from './trace/keylog';
 import { Tracer, traceWriter, type Role } from './trace/trace';
 
 export interface SocketOptions {
@@ -19,7 +19,8 @@ export interface SocketOptions {
   transport: Duplex;
   allowHalfOpen?: boolean;
   trace?: boolean;
-  keylog?: string;
+  /** Where key log lines are appended, besides the 'keylog' event. */
+  keylog?: KeylogFile;
   timeout?: number;
   provider?: CryptoProvider;
 }
@@ -49,7 +50,7 @@ export class TlsSocket extends Duplex {
   readonly #engine: Engine;
   readonly #tracer: Tracer;
   readonly #role: Role;
-  readonly #keylogFile: string | undefined;
+  readonly #keylogFile: KeylogFile | undefined;
   #held: HeldWrite | undefined;
   #heldFinal: ((error?: Error | null) => void) | undefined;
   #transportPaused = false;
@@ -220,7 +221,7 @@ export class TlsSocket extends Duplex {
 
   #onKeylog(line: Buffer): void {
     this.emit('keylog', line);
-    if (this.#keylogFile) appendFileSync(this.#keylogFile, line, { mode: 0o600 });
+    this.#keylogFile?.append(line);
   }
 
   #pauseTransport(): void {
