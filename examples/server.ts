@@ -13,7 +13,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  createServer, renderTrace, type Server, type TlsSocket, type TraceRecord,
+  createServer,
+  renderTrace,
+  type Server,
+  type TlsSocket,
+  type TraceRecord,
 } from '../lib/index';
 import { certPath } from './project-root';
 
@@ -80,7 +84,12 @@ export function startServer(options: ServerProgramOptions = {}): Promise<Running
       socket.once('close', () => say(socket, 'closed'));
     }
     const prefix = `[#${n}] `;
-    out.write(`${text.split('\n').map((line) => prefix + line).join('\n')}\n`);
+    out.write(
+      `${text
+        .split('\n')
+        .map((line) => prefix + line)
+        .join('\n')}\n`,
+    );
   };
 
   tls.on('trace', (record: TraceRecord, socket: TlsSocket) => say(socket, renderTrace(record)));
@@ -104,12 +113,16 @@ export function startServer(options: ServerProgramOptions = {}): Promise<Running
       tls.removeListener('error', reject);
       const { port } = tls.address() as AddressInfo;
       resolve({
-        tls, http: web, host, port,
-        close: () => new Promise<void>((done) => {
-          tls.close(() => done());
-          web.close();
-          for (const socket of open) socket.destroy();
-        }),
+        tls,
+        http: web,
+        host,
+        port,
+        close: () =>
+          new Promise<void>((done) => {
+            tls.close(() => done());
+            web.close();
+            for (const socket of open) socket.destroy();
+          }),
       });
     });
     tls.listen({ port: options.port ?? 0, host });
@@ -179,14 +192,19 @@ function certificateLine(socket: TlsSocket): string {
 
 function sessionLine(socket: TlsSocket): string {
   return [
-    socket.getProtocol(), socket.getCipher()?.standardName, socket.getEphemeralKeyInfo()?.name,
-    `ALPN ${socket.alpnProtocol || '(none)'}`, `SNI ${socket.servername || '(none)'}`].join(', ');
+    socket.getProtocol(),
+    socket.getCipher()?.standardName,
+    socket.getEphemeralKeyInfo()?.name,
+    `ALPN ${socket.alpnProtocol || '(none)'}`,
+    `SNI ${socket.servername || '(none)'}`,
+  ].join(', ');
 }
 
 function nameText(name: Record<string, string | string[]> | undefined): string {
   if (!name) return '(none)';
   return Object.entries(name)
-    .map(([key, value]) => `${key}=${Array.isArray(value) ? value.join('+') : value}`).join(', ');
+    .map(([key, value]) => `${key}=${Array.isArray(value) ? value.join('+') : value}`)
+    .join(', ');
 }
 
 function peerAddress(socket: TlsSocket): string {
@@ -195,12 +213,15 @@ function peerAddress(socket: TlsSocket): string {
   return socket.remotePort === undefined ? shown : `${shown}:${socket.remotePort}`;
 }
 
-const USAGE = 'usage: tls13-server [--port N] [--host H] [--cert F --key F] [--ca F]\n' +
+const USAGE =
+  'usage: tls13-server [--port N] [--host H] [--cert F --key F] [--ca F]\n' +
   '                    [--request-cert | --require-cert] [--alpn P,Q] [--keylog F] [--trace]';
 
 /** Reads the command line; throws with a one-line message on anything it does not know. */
-export function parseArgs(argv: readonly string[],
-  env: NodeJS.ProcessEnv = {}): ServerProgramOptions {
+export function parseArgs(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): ServerProgramOptions {
   const options: ServerProgramOptions = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -218,17 +239,41 @@ export function parseArgs(argv: readonly string[],
         options.port = port;
         break;
       }
-      case '--host': options.host = value(); break;
-      case '--cert': options.cert = value(); break;
-      case '--key': options.key = value(); break;
-      case '--ca': options.ca = value(); break;
-      case '--request-cert': options.requestCert = true; break;
-      case '--require-cert': options.requireCert = true; break;
-      case '--alpn': options.alpn = value().split(',').map((p) => p.trim()).filter(Boolean); break;
-      case '--keylog': options.keylog = value(); break;
-      case '--trace': options.trace = true; break;
-      case '--help': case '-h': throw new Error(USAGE);
-      default: throw new Error(`unknown argument ${arg}\n${USAGE}`);
+      case '--host':
+        options.host = value();
+        break;
+      case '--cert':
+        options.cert = value();
+        break;
+      case '--key':
+        options.key = value();
+        break;
+      case '--ca':
+        options.ca = value();
+        break;
+      case '--request-cert':
+        options.requestCert = true;
+        break;
+      case '--require-cert':
+        options.requireCert = true;
+        break;
+      case '--alpn':
+        options.alpn = value()
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean);
+        break;
+      case '--keylog':
+        options.keylog = value();
+        break;
+      case '--trace':
+        options.trace = true;
+        break;
+      case '--help':
+      case '-h':
+        throw new Error(USAGE);
+      default:
+        throw new Error(`unknown argument ${arg}\n${USAGE}`);
     }
   }
   if ((options.cert === undefined) !== (options.key === undefined)) {
@@ -249,11 +294,17 @@ async function main(): Promise<void> {
   }
   const running = await startServer(options);
   const shown = running.host.includes(':') ? `[${running.host}]` : running.host;
-  const mode = options.requireCert ? ', requiring a client certificate'
-    : options.requestCert ? ', asking for a client certificate' : '';
+  const mode = options.requireCert
+    ? ', requiring a client certificate'
+    : options.requestCert
+      ? ', asking for a client certificate'
+      : '';
   console.log(`tls13-server listening on https://${shown}:${running.port}/${mode}`);
   process.once('SIGINT', () => {
-    running.close().then(() => process.exit(0), () => process.exit(1));
+    running.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   });
 }
 
