@@ -219,6 +219,9 @@ export class Engine {
 
     let type = outerType;
     let content = fragment;
+    if (this.#opener && this.#alertInTheClear(outerType)) {
+      return this.#receiveAlert(fragment, 'in the clear, before its handshake keys');
+    }
     if (this.#opener) {
       if (outerType !== ContentType.application_data) {
         throw new TlsProtocolError(
@@ -263,6 +266,12 @@ export class Engine {
           `peer sent a protected record of type ${nameOf(ContentType, type)}`,
         );
     }
+  }
+
+  // RFC 8446, Appendix A.1: a client may send an alert about our flight in the clear, before it
+  // has taken up its handshake keys. Once its Finished has arrived, everything is protected.
+  #alertInTheClear(outerType: number): boolean {
+    return outerType === ContentType.alert && !this.#isClient && this.#phase === 'handshake';
   }
 
   // RFC 8446, Section 5: a single 0x01 byte, unprotected, between the first ClientHello and the
@@ -387,16 +396,18 @@ export class Engine {
     return this.#session;
   }
 
-  #receiveAlert(content: Buffer): void {
+  #receiveAlert(content: Buffer, how?: string): void {
     if (content.length !== 2) {
       throw new DecodeError(`alert of ${content.length} bytes`);
     }
     const description = content[1];
     const name = alertName(description);
+    const meaning =
+      name === 'close_notify' ? 'the peer ended its side' : 'the peer ends the connection';
     this.#tracer.alert(
       'received',
       name ?? `unknown(${description})`,
-      name === 'close_notify' ? 'the peer ended its side' : 'the peer ends the connection',
+      how ? `${meaning} (sent ${how})` : meaning,
     );
     if (name === 'close_notify') {
       this.#receivedCloseNotify = true;

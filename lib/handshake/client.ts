@@ -302,6 +302,11 @@ export class ClientHandshake implements HandshakeDriver {
     this.#io.keylog('CLIENT_HANDSHAKE_TRAFFIC_SECRET', secrets.client);
     this.#io.keylog('SERVER_HANDSHAKE_TRAFFIC_SECRET', secrets.server);
     this.#io.installReadKeys(suite, secrets.server, 'server_handshake_traffic_secret');
+    // We send nothing more until our second flight, so our handshake keys go in now: an alert
+    // about the server's flight then goes protected, as RFC 8446, Appendix A.1 asks, rather
+    // than in the clear. The dummy ChangeCipherSpec still comes just before it (Appendix D.4).
+    if (this.#config.middleboxCompatibility) this.#sendChangeCipherSpec();
+    this.#io.installWriteKeys(suite, secrets.client, 'client_handshake_traffic_secret');
   }
 
   #receiveEncryptedExtensions(message: HandshakeMessage): void {
@@ -399,13 +404,6 @@ export class ClientHandshake implements HandshakeDriver {
     this.#io.keylog('EXPORTER_SECRET', application.exporter);
     this.#io.installReadKeys(suite, application.server, 'server_application_traffic_secret_0');
     this.#expect = 'Done';
-
-    if (this.#config.middleboxCompatibility) this.#sendChangeCipherSpec();
-    this.#io.installWriteKeys(
-      suite,
-      this.#clientHandshakeTrafficSecret as Buffer,
-      'client_handshake_traffic_secret',
-    );
 
     const finish = (ownScheme: Scheme | undefined, sent: boolean): void => {
       this.#sendFinished(suite);

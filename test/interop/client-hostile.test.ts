@@ -43,6 +43,9 @@ async function retried(server: HostileConnection): Promise<ClientHello> {
   return server.clientHello();
 }
 
+/** For each case run, whether the client's alert came protected. */
+const protectedAlerts: boolean[] = [];
+
 const CASES: Case[] = [
   {
     title: 'an unprotected record over 2^14 bytes: record_overflow',
@@ -380,11 +383,20 @@ for (const c of CASES) {
     const server = await done;
     t.deepEqual(server.alertsFromClient().map((a) => [a.level, a.description]),
       [[AlertLevel.fatal, AlertDescription[c.alert]]], 'the alert on the wire');
-    if (c.afterHandshake) {
-      t.true(server.alertsFromClient()[0].protected, 'after the handshake the alert is protected');
-    }
+    // Once the client has its handshake keys (from the ServerHello on), its alert goes
+    // protected, as RFC 8446, Appendix A.1 recommends; before them it can only go in the clear.
+    const keyed = client.trace.some((r) => r.kind === 'keys' && r.direction === 'write');
+    t.is(server.alertsFromClient()[0].protected, keyed, 'the alert is protected once keys exist');
+    if (c.afterHandshake) t.true(keyed);
+    protectedAlerts.push(keyed);
   });
 }
+
+test.after('the cases cover alerts both before and after the client has handshake keys', () => {
+  if (!protectedAlerts.includes(true) || !protectedAlerts.includes(false)) {
+    throw new Error(`protected alerts seen: ${JSON.stringify(protectedAlerts)}`);
+  }
+});
 
 test('the hostile server, playing fair, completes a handshake with our client', async (t) => {
   const { port, done } = await startHostileServer(t, async (server) => {

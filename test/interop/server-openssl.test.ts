@@ -128,6 +128,23 @@ test('s_client -groups P-384 against a server without it: handshake_failure (40)
   t.is((await refused).code, 'ERR_TLS13_HANDSHAKE_FAILURE');
 });
 
+// s_client refuses our certificate before it has taken up its handshake keys, so its alert
+// comes in the clear (RFC 8446, Appendix A.1); the server still reads and reports it.
+test('s_client trusting another CA: its unknown_ca, sent in the clear, reaches our server', async (t) => {
+  const { port, nextClientError, records } = await startTestServer(t);
+  const refused = nextClientError();
+  const peer = new Peer(t, 'openssl', ['s_client', '-tls1_3', '-connect', `${LOOPBACK}:${port}`,
+    '-CAfile', certFile('other-ca.pem'), '-verify_return_error']);
+  await peer.waitFor(/verify error|unable to get local issuer/);
+  peer.end();
+  await peer.exit();
+  t.is((await refused).code, 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA');
+  const received = records.filter((r) => r.kind === 'alert' && r.direction === 'received');
+  t.deepEqual(received.map((r) => r.kind === 'alert' && [r.alert, r.reason]), [
+    ['unknown_ca', 'the peer ends the connection (sent in the clear, before its handshake keys)'],
+  ]);
+});
+
 test('s_client -no_middlebox: an empty session id, echoed empty', async (t) => {
   const { port, records } = await startTestServer(t);
   const peer = await converse(t, port, ['-no_middlebox', '-msg']);
