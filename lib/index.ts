@@ -1,6 +1,7 @@
 // The public surface of tls13.
 
 export { connect, type ConnectOptions } from './connect';
+export { Tls13Agent } from './agent';
 export { TlsSocket, type PeerCertificate } from './socket';
 export {
   TlsError,

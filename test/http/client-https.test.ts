@@ -9,8 +9,8 @@ import type { IncomingMessage } from 'node:http';
 import * as https from 'node:https';
 import type * as net from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { Tls13Agent } from '../../examples/https-get';
 import { connect } from '../../lib/connect';
+import { Tls13Agent } from '../../lib/index';
 import { TlsSocket } from '../../lib/socket';
 import { LOOPBACK } from '../helpers/peers';
 import { SERVER_NAME, demo } from '../helpers/pki';
@@ -147,7 +147,7 @@ test('a kept socket the server closes while idle is dropped; the next GET opens 
   t.not(served.remotePorts[0], served.remotePorts[1]);
 });
 
-test('the example Tls13Agent: three GETs on one keep-alive connection of ours', async (t) => {
+test('Tls13Agent: three GETs on one keep-alive connection of ours', async (t) => {
   const served = await startHttpsServer(t);
   const agent = new Tls13Agent({ servername: SERVER_NAME, ca: demo('ca.pem'), ...CLIENT_IDENTITY },
     { keepAlive: true, maxSockets: 1 });
@@ -160,4 +160,21 @@ test('the example Tls13Agent: three GETs on one keep-alive connection of ours', 
   }
   t.deepEqual(texts, ['/1', '/2', '/3'].map((p) => `hello ${CLIENT_CN} at ${p}`));
   t.is(new Set(served.remotePorts).size, 1, 'the server saw one TCP connection');
+});
+
+test('Tls13Agent: the name to verify comes from each request when the agent names none', async (t) => {
+  const served = await startHttpsServer(t);
+  const agent = new Tls13Agent({ ca: demo('ca.pem'), ...CLIENT_IDENTITY });
+  t.teardown(() => agent.destroy());
+  const response = await get({ host: LOOPBACK, servername: SERVER_NAME, port: served.port,
+    path: '/named', agent });
+  t.is(response.text, `hello ${CLIENT_CN} at /named`);
+  t.is((response.socket as TlsSocket).servername, SERVER_NAME);
+  // Without a name the address itself is checked (the certificate names 127.0.0.1); a wrong
+  // name is refused.
+  const byAddress = await get({ host: LOOPBACK, port: served.port, path: '/ip', agent });
+  t.is(byAddress.text, `hello ${CLIENT_CN} at /ip`);
+  const refused = await t.throwsAsync(get({ host: LOOPBACK, servername: 'elsewhere.test',
+    port: served.port, path: '/', agent }));
+  t.is((refused as Error & { code?: string }).code, 'ERR_TLS_CERT_ALTNAME_INVALID');
 });
