@@ -9,7 +9,7 @@
 //
 // Honours SSLKEYLOGFILE, as curl and browsers do. Stops cleanly on SIGINT.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -44,6 +44,8 @@ export interface RunningServer {
   http: http.Server;
   host: string;
   port: number;
+  /** What client certificates are checked against, when the server asks for them. */
+  clientTrust: string | undefined;
   close(): Promise<void>;
 }
 
@@ -52,8 +54,7 @@ const DEFAULT_HOST = '127.0.0.1';
 /** Starts the TLS listener and the HTTP server behind it; resolves once listening. */
 export function startServer(options: ServerProgramOptions = {}): Promise<RunningServer> {
   const asks = options.requestCert === true || options.requireCert === true;
-  const demoCa = certPath('ca.pem');
-  const ca = options.ca ?? (asks && existsSync(demoCa) ? demoCa : undefined);
+  const { ca, clientTrust } = clientTrustOf(options, asks);
   const tls = createServer({
     cert: readFileSync(options.cert ?? certPath('server.pem')),
     key: readFileSync(options.key ?? certPath('server-key.pem')),
@@ -117,6 +118,7 @@ export function startServer(options: ServerProgramOptions = {}): Promise<Running
         http: web,
         host,
         port,
+        clientTrust,
         close: () =>
           new Promise<void>((done) => {
             tls.close(() => done());
@@ -127,6 +129,22 @@ export function startServer(options: ServerProgramOptions = {}): Promise<Running
     });
     tls.listen({ port: options.port ?? 0, host });
   });
+}
+
+// The demo identity goes with the demo CA; any other identity checks client certificates
+// against --ca, or else against Node's default store, which the command then names.
+function clientTrustOf(
+  options: ServerProgramOptions,
+  asks: boolean,
+): { ca: string | undefined; clientTrust: string | undefined } {
+  if (!asks) return { ca: options.ca, clientTrust: undefined };
+  if (options.ca !== undefined) return { ca: options.ca, clientTrust: `the CA file ${options.ca}` };
+  if (options.cert === undefined && options.key === undefined) {
+    const demoCa = certPath('ca.pem');
+    return { ca: demoCa, clientTrust: `the demo CA (${demoCa})` };
+  }
+  const store = "Node's default trust store (tls.rootCertificates and NODE_EXTRA_CA_CERTS)";
+  return { ca: undefined, clientTrust: `${store}, as no --ca was given` };
 }
 
 /** The page each request gets. */
@@ -217,11 +235,14 @@ const USAGE =
   'usage: tls13-server [--port N] [--host H] [--cert F --key F] [--ca F]\n' +
   '                    [--request-cert | --require-cert] [--alpn P,Q] [--keylog F] [--trace]';
 
-/** Reads the command line; throws with a one-line message on anything it does not know. */
+/**
+ * Reads the command line: the options, or 'help' for --help. Throws with a one-line message on
+ * anything it does not know or cannot serve.
+ */
 export function parseArgs(
   argv: readonly string[],
   env: NodeJS.ProcessEnv = {},
-): ServerProgramOptions {
+): ServerProgramOptions | 'help' {
   const options: ServerProgramOptions = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -258,10 +279,7 @@ export function parseArgs(
         options.requireCert = true;
         break;
       case '--alpn':
-        options.alpn = value()
-          .split(',')
-          .map((p) => p.trim())
-          .filter(Boolean);
+        options.alpn = alpnList(value());
         break;
       case '--keylog':
         options.keylog = value();
@@ -271,7 +289,7 @@ export function parseArgs(
         break;
       case '--help':
       case '-h':
-        throw new Error(USAGE);
+        return 'help';
       default:
         throw new Error(`unknown argument ${arg}\n${USAGE}`);
     }
@@ -283,8 +301,20 @@ export function parseArgs(
   return options;
 }
 
+// The page is HTTP/1.1: a client that agreed on h2 would send frames the handler cannot read.
+function alpnList(text: string): string[] {
+  const names = text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (names.includes('h2')) {
+    throw new Error('--alpn: h2 cannot be offered, this server answers HTTP/1.1 only');
+  }
+  return names;
+}
+
 async function main(): Promise<void> {
-  let options: ServerProgramOptions;
+  let options: ServerProgramOptions | 'help';
   try {
     options = parseArgs(process.argv.slice(2), process.env);
   } catch (error) {
@@ -292,7 +322,21 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  if (options === 'help') {
+    console.log(USAGE);
+    return;
+  }
   const running = await startServer(options);
+  // Before anything is printed: whoever reads "listening" may send SIGINT at once.
+  process.once('SIGINT', () => {
+    running.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+  if (running.clientTrust) {
+    console.error(`client certificates are checked against ${running.clientTrust}`);
+  }
   const shown = running.host.includes(':') ? `[${running.host}]` : running.host;
   const mode = options.requireCert
     ? ', requiring a client certificate'
@@ -300,12 +344,6 @@ async function main(): Promise<void> {
       ? ', asking for a client certificate'
       : '';
   console.log(`tls13-server listening on https://${shown}:${running.port}/${mode}`);
-  process.once('SIGINT', () => {
-    running.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
 }
 
 if (require.main === module) {
