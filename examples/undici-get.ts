@@ -2,6 +2,8 @@
 // socket instead of one from node:tls.
 //
 //   node dist/examples/undici-get.js URL [--cert F --key F --ca F]
+//
+// Prints the status and body. Honours SSLKEYLOGFILE, as curl and browsers do.
 
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
@@ -53,7 +55,13 @@ if (require.main === module) {
     console.error('usage: undici-get URL [--cert F --key F --ca F]');
     process.exitCode = 2;
   } else {
-    undiciGet(url, { cert: option('--cert'), key: option('--key'), ca: option('--ca') }).then(
+    const tls: ConnectOptions = {
+      cert: option('--cert'),
+      key: option('--key'),
+      ca: option('--ca'),
+      keylog: process.env.SSLKEYLOGFILE || undefined,
+    };
+    undiciGet(url, tls).then(
       (result) => console.log(`HTTP ${result.status}\n\n${result.body}`),
       (error: Error & { code?: string }) => {
         console.error(`error: ${error.message}${error.code ? ` (${error.code})` : ''}`);

@@ -2,16 +2,19 @@
 // server requiring a client certificate.
 
 import test from 'ava';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import * as tls from 'node:tls';
 import { Agent, request } from 'undici';
 import { tls13Agent, undiciGet } from '../../examples/undici-get';
 
-const certs = (name: string): Buffer => readFileSync(path.join(__dirname, '..', '..', 'certs', name));
+const ROOT = path.resolve(__dirname, '..', '..');
+const certs = (name: string): Buffer => readFileSync(path.join(ROOT, 'certs', name));
 
 interface Served {
   port: number;
@@ -81,4 +84,39 @@ test('undici reports the server refusing a client without a certificate', async 
   const { port } = await startServer(t);
   const error = await t.throwsAsync(undiciGet(`https://localhost:${port}/`, { ca: identity.ca }));
   t.is((error as Error & { code?: string }).code, 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED');
+});
+
+// The command, as the README shows it, with the key log a packet analyser would read.
+test('the undici-get command honours SSLKEYLOGFILE', async (t) => {
+  const { port } = await startServer(t);
+  const dir = mkdtempSync(path.join(tmpdir(), 'tls13-undici-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const keylog = path.join(dir, 'keys.log');
+  const file = (name: string): string => path.join(ROOT, 'certs', name);
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only',
+    path.join('examples', 'undici-get.ts'), `https://127.0.0.1:${port}/logged`,
+    '--cert', file('client-ecdsa.pem'), '--key', file('client-ecdsa-key.pem'),
+    '--ca', file('ca.pem')],
+  { cwd: ROOT, env: { ...process.env, SSLKEYLOGFILE: keylog }, timeout: 30_000 });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const status = await new Promise((resolve) => child.once('close', resolve));
+  t.is(status, 0, output);
+  t.regex(output, /^HTTP 200\n\n\/logged for tls13 Demo Client \(ECDSA\)/);
+  const labels = readFileSync(keylog, 'latin1').trim().split('\n').map((l) => l.split(' ')[0]);
+  t.deepEqual(labels.sort(), [
+    'CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'CLIENT_TRAFFIC_SECRET_0', 'EXPORTER_SECRET',
+    'SERVER_HANDSHAKE_TRAFFIC_SECRET', 'SERVER_TRAFFIC_SECRET_0',
+  ]);
+});
+
+test('the undici agent reports a key log that cannot be opened as the request error', async (t) => {
+  const { port } = await startServer(t);
+  const dir = mkdtempSync(path.join(tmpdir(), 'tls13-undici-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const error = await t.throwsAsync(undiciGet(`https://localhost:${port}/`, {
+    ...identity, keylog: path.join(dir, 'missing', 'keys.log'),
+  }));
+  t.is((error as Error & { code?: string }).code, 'ERR_TLS13_INVALID_KEYLOG');
 });
