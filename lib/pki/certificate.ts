@@ -110,9 +110,9 @@ export class Certificate {
   // Outcome of signature checks by issuer; certificates are cached, so this spans handshakes.
   readonly #issuedBy = new WeakMap<Certificate, boolean>();
 
-  /** Use parseCertificate, which caches; this always parses. */
+  /** One DER certificate, PEM refused; parseCertificate caches, this always parses. */
   constructor(der: Buffer) {
-    this.der = Buffer.from(der);
+    this.der = Buffer.from(derBytes(der));
     const { tbs, signatureAlg, signatureValue } = splitCertificate(this.der);
     const parts = readTbs(tbs);
     this.tbs = tbs.raw;
@@ -386,10 +386,12 @@ const cache = new Map<string, Certificate>();
 
 /**
  * Parses one DER certificate, reusing the Certificate already made from the same bytes.
- * Throws DecodeError for malformed input and TlsConfigError for keys we cannot use.
+ * Throws DecodeError for malformed input and TlsConfigError for keys we cannot use, and for
+ * PEM: the handshake parses the peer's certificates here, and the wire carries only DER
+ * (RFC 8446, Section 4.4.2). loadCertificates reads PEM.
  */
 export function parseCertificate(der: Buffer): Certificate {
-  const key = der.toString('latin1');
+  const key = derBytes(der).toString('latin1');
   const hit = cache.get(key);
   if (hit) return hit;
   const cert = new Certificate(der);
@@ -418,6 +420,31 @@ export function loadCertificates(input: string | Buffer | Array<string | Buffer>
 /** Reads a PEM or DER certificate file (a chain file gives several). */
 export function readCertificateFile(path: string): Certificate[] {
   return loadCertificates(readFileSync(path));
+}
+
+// A certificate's DER starts with 0x30 (SEQUENCE); anything else that holds a BEGIN line is
+// PEM given where DER belongs, and is refused as such rather than by a DER detail.
+function derBytes(input: unknown): Buffer {
+  if (input instanceof Uint8Array) {
+    const bytes = Buffer.isBuffer(input)
+      ? input
+      : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    if (bytes[0] !== 0x30 && looksLikePem(bytes.toString('latin1'))) throw pemGiven();
+    return bytes;
+  }
+  if (typeof input === 'string' && looksLikePem(input)) throw pemGiven();
+  const given = input === undefined || input === null ? String(input) : `a ${typeof input}`;
+  throw new TlsConfigError(
+    'ERR_TLS13_INVALID_CERTIFICATE',
+    `certificate: DER bytes expected, not ${given}`,
+  );
+}
+
+function pemGiven(): TlsConfigError {
+  return new TlsConfigError(
+    'ERR_TLS13_INVALID_CERTIFICATE',
+    'certificate: PEM given where DER is expected',
+  );
 }
 
 // DER starts with 0x30 (SEQUENCE), which is also the character "0"; the BEGIN line decides.

@@ -126,6 +126,29 @@ test('malformed certificates are refused with a reason', (t) => {
   t.throws(() => parseCertificate(empty), { message: /not a SEQUENCE of tbsCertificate/ });
 });
 
+// The wire carries DER (RFC 8446, Section 4.4.2), and the handshake parses it with these, so
+// PEM stays loadCertificates' business; given PEM, they say so instead of a DER detail.
+test('parseCertificate and Certificate refuse PEM by name: DER is expected', (t) => {
+  const pem = readFileSync(join(certs, 'ca.pem'));
+  const expected = {
+    instanceOf: TlsConfigError,
+    message: 'certificate: PEM given where DER is expected',
+  };
+  t.is(t.throws(() => parseCertificate(pem), expected)?.code, 'ERR_TLS13_INVALID_CERTIFICATE');
+  t.throws(() => parseCertificate(pem.toString() as unknown as Buffer), expected);
+  t.throws(() => new Certificate(pem), expected);
+  t.throws(() => new Certificate(Buffer.from(`\r\n${pem.toString()}`)), expected);
+  t.throws(() => parseCertificate(undefined as unknown as Buffer), {
+    instanceOf: TlsConfigError,
+    message: 'certificate: DER bytes expected, not undefined',
+  });
+  t.throws(() => parseCertificate('MIIB' as unknown as Buffer), {
+    message: 'certificate: DER bytes expected, not a string',
+  });
+  const [root] = loadCertificates(pem);
+  t.is(parseCertificate(new Uint8Array(root.der) as Buffer).subjectText, root.subjectText);
+});
+
 test('a certificate whose inner and outer signature algorithms differ is refused', (t) => {
   const ec = makeCa({ keyType: 'ec-p384' }).certDer;
   // The outer AlgorithmIdentifier is the last one in the file: ecdsa-with-SHA384 to SHA256.
