@@ -406,6 +406,12 @@ export function parseCertificate(der: Buffer): Certificate {
  */
 export function loadCertificates(input: string | Buffer | Array<string | Buffer>): Certificate[] {
   if (Array.isArray(input)) return input.flatMap((item) => loadCertificates(item));
+  if (typeof input !== 'string' && !(input instanceof Uint8Array)) {
+    throw new TlsConfigError(
+      'ERR_TLS13_INVALID_CERTIFICATE',
+      `certificate input must be PEM text or DER bytes, not ${kindOf(input)}`,
+    );
+  }
   const text = typeof input === 'string' ? input : asPemText(input);
   if (text === undefined) return [parseOrExplain(input as Buffer, 'DER certificate')];
   const blocks = decodePem(text);
@@ -433,11 +439,16 @@ function derBytes(input: unknown): Buffer {
     return bytes;
   }
   if (typeof input === 'string' && looksLikePem(input)) throw pemGiven();
-  const given = input === undefined || input === null ? String(input) : `a ${typeof input}`;
   throw new TlsConfigError(
     'ERR_TLS13_INVALID_CERTIFICATE',
-    `certificate: DER bytes expected, not ${given}`,
+    `certificate: DER bytes expected, not ${kindOf(input)}`,
   );
+}
+
+// "a number", "an object", "undefined": what a JavaScript caller passed instead.
+function kindOf(input: unknown): string {
+  const kind = typeof input;
+  return input == null ? String(input) : `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;
 }
 
 function pemGiven(): TlsConfigError {

@@ -60,6 +60,12 @@ const SEARCH_BUDGET = 256;
  * checks the leaf's identity. Synchronous; an invalid chain is a result, never an exception.
  */
 export function verifyCertificateChain(options: VerifyOptions): VerifyResult {
+  // Called from JavaScript with nothing usable, it still answers with a result that says so.
+  const given: unknown = options;
+  if (typeof given !== 'object' || given === null || (given as VerifyOptions).leaf == null) {
+    const reason = 'verifyCertificateChain needs an options object with a leaf';
+    return result(failure(Code.INVALID_CERTIFICATE, reason));
+  }
   try {
     return verify(options);
   } catch (err) {

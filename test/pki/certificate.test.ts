@@ -145,6 +145,10 @@ test('parseCertificate and Certificate refuse PEM by name: DER is expected', (t)
   t.throws(() => parseCertificate('MIIB' as unknown as Buffer), {
     message: 'certificate: DER bytes expected, not a string',
   });
+  t.throws(() => loadCertificates(42 as unknown as Buffer), {
+    instanceOf: TlsConfigError,
+    message: 'certificate input must be PEM text or DER bytes, not a number',
+  });
   const [root] = loadCertificates(pem);
   t.is(parseCertificate(new Uint8Array(root.der) as Buffer).subjectText, root.subjectText);
 });

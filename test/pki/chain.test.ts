@@ -827,3 +827,18 @@ test('options: one PEM Buffer as trusted works like a list; a wrong purpose is r
   t.is((error as Error & { code?: string }).code, 'ERR_TLS13_INVALID_OPTION');
   t.regex(error?.message ?? '', /purpose must be 'server' or 'client', not "clientAuth"/);
 });
+
+// A program that passes nothing usable still gets a result it can show, not a TypeError.
+test('no options object, or no leaf in it: a failure that says so, never an exception', (t) => {
+  const expected = 'verifyCertificateChain needs an options object with a leaf';
+  const verify = verifyCertificateChain as (options?: unknown) => VerifyResult;
+  for (const options of [undefined, null, 'leaf.pem', 42, [], {}, { leaf: null }]) {
+    const result = failure(t, verify(options));
+    t.is(result.reason, expected, JSON.stringify(options));
+    t.is(result.code, 'ERR_TLS13_INVALID_CERTIFICATE');
+    t.is(result.alert, 'bad_certificate');
+  }
+  t.is(failure(t, verify()).reason, expected);
+  const notBytes = 'certificate input must be PEM text or DER bytes, not a number';
+  t.is(failure(t, verify({ leaf: 42 })).reason, `leaf certificate cannot be used: ${notBytes}`);
+});
