@@ -169,7 +169,7 @@ test('Tls13Agent: the name to verify comes from each request when the agent name
   const response = await get({ host: LOOPBACK, servername: SERVER_NAME, port: served.port,
     path: '/named', agent });
   t.is(response.text, `hello ${CLIENT_CN} at /named`);
-  t.is((response.socket as TlsSocket).servername, SERVER_NAME);
+  t.is((response.socket as unknown as TlsSocket).servername, SERVER_NAME);
   // Without a name the address itself is checked (the certificate names 127.0.0.1); a wrong
   // name is refused.
   const byAddress = await get({ host: LOOPBACK, port: served.port, path: '/ip', agent });
