@@ -6,7 +6,7 @@
 import type { CryptoProvider } from './crypto/provider';
 import { exportKeyingMaterial, nextTrafficSecret, trafficKeys } from './crypto/key-schedule';
 import type { Suite } from './crypto/suites';
-import { DecodeError, TlsAlertError, TlsError, TlsProtocolError } from './errors';
+import { DecodeError, TlsAlertError, TlsError, TlsProtocolError, toTlsError } from './errors';
 import type { EstablishedSession, HandshakeDriver, HandshakeIo } from './handshake/session';
 import type { HandshakeMessage } from './messages/handshake';
 import {
@@ -23,7 +23,6 @@ import {
   KeyUpdateRequest,
   alertName,
   nameOf,
-  type AlertName,
 } from './protocol/registry';
 import { Deframer } from './record/deframer';
 import { HandshakeReassembler } from './record/handshake-reassembler';
@@ -493,15 +492,3 @@ export class Engine {
     this.#sink.fail(error);
   }
 }
-
-/** Every failure inside the engine becomes a TlsError that names its alert. */
-export function toTlsError(error: unknown): TlsError {
-  if (error instanceof TlsError) return error;
-  if (error instanceof DecodeError) {
-    return new TlsProtocolError('decode_error', `peer sent a malformed message: ${error.message}`);
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return new TlsProtocolError('internal_error', `internal error: ${message}`);
-}
-
-export type { AlertName };

@@ -176,3 +176,13 @@ function protocolCode(alert: AlertName): string {
 export function alertNumber(alert: AlertName): number {
   return AlertDescription[alert];
 }
+
+/** Every failure in the record layer or a handshake, as a TlsError that names its alert. */
+export function toTlsError(error: unknown): TlsError {
+  if (error instanceof TlsError) return error;
+  if (error instanceof DecodeError) {
+    return new TlsProtocolError('decode_error', `peer sent a malformed message: ${error.message}`);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new TlsProtocolError('internal_error', `internal error: ${message}`);
+}
