@@ -85,6 +85,13 @@ function verify(options: VerifyOptions): VerifyResult {
       `purpose must be 'server' or 'client', not ${JSON.stringify(purpose)}`,
     );
   }
+  const maxDepth: unknown = options.maxDepth;
+  if (maxDepth !== undefined && !(Number.isSafeInteger(maxDepth) && (maxDepth as number) >= 0)) {
+    throw new TlsConfigError(
+      'ERR_TLS13_INVALID_OPTION',
+      `maxDepth must be a whole number of intermediates, 0 or more, not ${String(maxDepth)}`,
+    );
+  }
   const time = options.time ?? new Date();
   let leaf: Certificate;
   const extra: Certificate[] = [];

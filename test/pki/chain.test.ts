@@ -828,6 +828,17 @@ test('options: one PEM Buffer as trusted works like a list; a wrong purpose is r
   t.regex(error?.message ?? '', /purpose must be 'server' or 'client', not "clientAuth"/);
 });
 
+test('maxDepth must be a whole number, 0 or more: NaN, Infinity, -1 and 1.5 are refused by name', (t) => {
+  for (const maxDepth of [NaN, Infinity, -1, 1.5, '3' as unknown as number]) {
+    const error = t.throws(() => verifyCertificateChain({ leaf: leaf.certPem, trusted: [root.certPem],
+      maxDepth }));
+    t.is((error as Error & { code?: string }).code, 'ERR_TLS13_INVALID_OPTION');
+    t.is(error?.message, `maxDepth must be a whole number of intermediates, 0 or more, not ${String(maxDepth)}`);
+  }
+  t.true(verifyCertificateChain({ leaf: leaf.certPem, intermediates: [intermediate.certPem],
+    trusted: [root.certPem], maxDepth: 1 }).ok);
+});
+
 // A program that passes nothing usable still gets a result it can show, not a TypeError.
 test('no options object, or no leaf in it: a failure that says so, never an exception', (t) => {
   const expected = 'verifyCertificateChain needs an options object with a leaf';
