@@ -405,6 +405,9 @@ export class ServerHandshake implements HandshakeDriver {
     );
     this.#io.installReadKeys(n.suite, application.client, 'client_application_traffic_secret_0');
     this.#expect = 'Done';
+    // The tickets go before the application hears of the connection, so that nothing it does
+    // at once (end() in secureConnection) can close the connection ahead of them.
+    this.#sendNewSessionTickets();
     this.#io.complete({
       suite: n.suite,
       group: n.group.name,
@@ -423,7 +426,6 @@ export class ServerHandshake implements HandshakeDriver {
       peerSignatureScheme: this.#client.scheme?.name,
       sentCertificate: true,
     });
-    this.#sendNewSessionTickets();
   }
 
   // Tickets are issued so clients can store them; resuming with one is not supported yet, so

@@ -4,7 +4,9 @@
 
 import { Duplex } from 'node:stream';
 import test from 'ava';
-import { connect, createServer, type ServerOptions, type TlsSocket } from '../../lib/index';
+import {
+  connect, createServer, type ServerOptions, type TlsSocket, type TraceRecord,
+} from '../../lib/index';
 import { MAX_CLIENT_CHAIN_LENGTH } from '../../lib/handshake/server';
 import { LOOPBACK, readCert, startTestServer } from './helpers';
 
@@ -124,4 +126,33 @@ test('a client chain longer than MAX_CLIENT_CHAIN_LENGTH is refused with bad_cer
   t.is(error.code, 'ERR_TLS13_BAD_CERTIFICATE');
   t.regex(error.message, new RegExp(`over the limit of ${MAX_CLIENT_CHAIN_LENGTH}`));
   t.is((await clientError).code, 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE');
+});
+
+// A server that answers and ends at once, inside secureConnection: its tickets were traced as
+// sent but fell behind its close_notify. They now go before the application hears of the
+// connection, and the client receives what the trace says was sent.
+test('end() inside secureConnection: the tickets still reach the client first', async (t) => {
+  const server = createServer({ cert: readCert('server.pem'), key: readCert('server-key.pem'),
+    ticketCount: 2 }, (socket) => socket.end('bye'));
+  const traced: string[] = [];
+  server.on('trace', (r: TraceRecord) => {
+    if (r.kind === 'message' && r.direction === 'sent') traced.push(r.message);
+    if (r.kind === 'alert' && r.direction === 'sent') traced.push(r.alert);
+  });
+  await new Promise<void>((resolve) => server.listen(0, LOOPBACK, resolve));
+  t.teardown(() => server.close());
+  const port = (server.address() as { port: number }).port;
+  const client = connect({ host: LOOPBACK, port, servername: 'localhost', ca: readCert('ca.pem') });
+  let tickets = 0;
+  client.on('ticket', () => tickets++);
+  let data = '';
+  client.on('data', (d: Buffer) => (data += String(d)));
+  await new Promise<void>((resolve, reject) => {
+    client.once('end', resolve);
+    client.once('error', reject);
+  });
+  client.destroy();
+  t.deepEqual(traced.slice(-3), ['NewSessionTicket', 'NewSessionTicket', 'close_notify']);
+  t.is(tickets, 2, 'every ticket the trace shows as sent arrived');
+  t.is(data, 'bye');
 });
