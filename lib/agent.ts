@@ -10,10 +10,11 @@ export class Tls13Agent extends https.Agent {
 
   /**
    * `tls` applies to every connection (trust, identity, trace); the host and port come from
-   * each request unless `tls` names them. `options` are https.Agent's, keep-alive by default.
+   * each request unless `tls` names them. `options` are https.Agent's, with keepAlive true
+   * unless they say otherwise.
    */
-  constructor(tls: ConnectOptions = {}, options: https.AgentOptions = { keepAlive: true }) {
-    super(options);
+  constructor(tls: ConnectOptions = {}, options: https.AgentOptions = {}) {
+    super({ keepAlive: true, ...options });
     this.#tls = tls;
   }
 

@@ -178,3 +178,13 @@ test('Tls13Agent: the name to verify comes from each request when the agent name
     port: served.port, path: '/', agent }));
   t.is((refused as Error & { code?: string }).code, 'ERR_TLS_CERT_ALTNAME_INVALID');
 });
+
+test('Tls13Agent: agent options keep keep-alive on unless they turn it off', (t) => {
+  const tls = { ca: demo('ca.pem') };
+  const agents = [new Tls13Agent(tls), new Tls13Agent(tls, { maxSockets: 2 }),
+    new Tls13Agent(tls, { keepAlive: false })];
+  t.teardown(() => agents.forEach((a) => a.destroy()));
+  const keepAlive = (a: Tls13Agent): boolean => (a as unknown as { keepAlive: boolean }).keepAlive;
+  t.deepEqual(agents.map(keepAlive), [true, true, false]);
+  t.is(agents[1].maxSockets, 2);
+});
