@@ -46,6 +46,21 @@ test('the package ships every demo file the server reads by default', (t) => {
   const [listing] = JSON.parse(pack.stdout) as Array<{ files: Array<{ path: string }> }>;
   const shipped = new Set(listing.files.map((f) => f.path));
   for (const file of defaults) t.true(shipped.has(file), `${file} is not in the package`);
+
+  // A shipped example may only import what an installed package has: its dependencies.
+  const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  const examples = [...shipped].filter((f) => /^dist\/examples\/[^/]+\.js$/.test(f));
+  t.true(examples.includes('dist/examples/server.js'));
+  for (const file of examples) {
+    const name = path.basename(file, '.js');
+    const ts = readFileSync(path.join(ROOT, 'examples', `${name}.ts`), 'utf8');
+    const packages = [...ts.matchAll(/from '([^.'][^']*)'/g)].map((m) => m[1])
+      .filter((p) => !p.startsWith('node:'));
+    const missing = packages.filter((p) => !(p in manifest.dependencies));
+    t.deepEqual(missing, [], `${file} imports what the package does not depend on`);
+  }
 });
 
 test('--help prints the usage on stdout and exits 0', async (t) => {
