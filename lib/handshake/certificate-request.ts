@@ -6,9 +6,9 @@ import { decodeCertificateRequest } from '../messages/authentication';
 import * as ext from '../messages/extensions';
 import { derNameToText } from '../pki/name';
 import { ExtensionType as E, codePointName } from '../protocol/registry';
+import type { Tracer } from '../trace/trace';
 import type { CertificateRequested } from './certificate-auth';
 import { checkExtensions } from './extension-rules';
-import type { Tracer } from '../trace/trace';
 
 /** certificate_authorities with a zero-length list, as OpenSSL sends it with -no_ca_names. */
 const EMPTY_AUTHORITIES = Buffer.alloc(2);

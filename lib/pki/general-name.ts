@@ -90,18 +90,24 @@ function explicitInner(tlv: Tlv): Tlv {
   return inner[0];
 }
 
-/** Text of an iPAddress entry: dotted IPv4 or RFC 5952 IPv6. */
-export function formatIp(bytes: Buffer): string {
+/**
+ * Text of an iPAddress entry: dotted IPv4 or RFC 5952 IPv6. With `ipv4Tail`, an IPv6 address
+ * keeps its last four bytes in dotted form, as RFC 5952, Section 5 writes ::ffff:192.0.2.1.
+ */
+export function formatIp(bytes: Buffer, ipv4Tail = false): string {
   if (bytes.length === 4) return [...bytes].join('.');
   if (bytes.length !== 16) return `<${bytes.length}-byte address>`;
   const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(bytes.readUInt16BE(i));
-  return compressIpv6(groups);
+  for (let i = 0; i < (ipv4Tail ? 12 : 16); i += 2) groups.push(bytes.readUInt16BE(i));
+  const text = compressIpv6(groups);
+  if (!ipv4Tail) return text;
+  const tail = [...bytes.subarray(12)].join('.');
+  return text.endsWith('::') ? `${text}${tail}` : `${text}:${tail}`;
 }
 
 // RFC 5952, Section 4.2: the longest run of two or more zero groups becomes "::"; the first
 // such run where two are as long. `groups` is all eight, or the six before an IPv4 tail.
-export function compressIpv6(groups: number[]): string {
+function compressIpv6(groups: number[]): string {
   let bestStart = -1;
   let bestLength = 1;
   for (let i = 0; i < groups.length;) {

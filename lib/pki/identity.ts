@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 
 import type { Certificate } from './certificate';
-import { compressIpv6, formatIp } from './general-name';
+import { formatIp } from './general-name';
 
 export type NameCheck = { ok: true } | { ok: false; reason: string };
 
@@ -145,11 +145,6 @@ function readAddress(cn: string): { bytes: Buffer; text: string } | undefined {
   const [literal] = cn.split('%', 1);
   if (isIP(literal) !== 6) return undefined;
   const bytes = ipToBytes(literal);
-  if (!literal.includes('.')) return { bytes, text: formatIp(bytes) };
-  // RFC 5952, Section 5: an address written with an IPv4 tail keeps it in the canonical text.
-  const groups: number[] = [];
-  for (let i = 0; i < 12; i += 2) groups.push(bytes.readUInt16BE(i));
-  const head = compressIpv6(groups);
-  const tail = [...bytes.subarray(12)].join('.');
-  return { bytes, text: head.endsWith('::') ? `${head}${tail}` : `${head}:${tail}` };
+  // An address written with an IPv4 tail keeps it in its canonical text.
+  return { bytes, text: formatIp(bytes, literal.includes('.')) };
 }
